@@ -1,0 +1,82 @@
+import { execFileSync } from "node:child_process";
+import { isSerfError } from "@serf-ts/wire";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { generateKey, isValidKey, parseKey } from "./index.ts";
+
+describe("generateKey", () => {
+  it("returns base64 of 32 random bytes", () => {
+    const key = generateKey();
+    expect(key).toMatch(/^[A-Za-z0-9+/]{43}=$/);
+    expect(parseKey(key)).toHaveLength(32);
+    expect(generateKey()).not.toEqual(key);
+  });
+
+  it("encodes the random source's bytes", () => {
+    const key = generateKey((n) => new Uint8Array(n).fill(0xab));
+    expect(key).toBe(Buffer.alloc(32, 0xab).toString("base64"));
+  });
+
+  it("rejects a random source that returns the wrong size", () => {
+    expect(() => generateKey(() => new Uint8Array(8))).toThrowError(/returned 8 bytes/);
+  });
+});
+
+describe("parseKey", () => {
+  it.each([16, 24, 32])("accepts %i-byte keys", (n) => {
+    const raw = Buffer.alloc(n, 7);
+    expect(parseKey(raw.toString("base64"))).toEqual(new Uint8Array(raw));
+  });
+
+  it.each([
+    ["", /not valid base64/],
+    ["not base64!", /not valid base64/],
+    ["QUJD", /must be 16, 24 or 32 bytes, got 3/],
+    [Buffer.alloc(31).toString("base64"), /got 31/],
+    [Buffer.alloc(33).toString("base64"), /got 33/],
+  ])("rejects %j with a clear KeyError", (text, message) => {
+    let caught: unknown;
+    try {
+      parseKey(text);
+    } catch (err) {
+      caught = err;
+    }
+    expect(isSerfError(caught)).toBe(true);
+    expect((caught as Error).message).toMatch(message);
+    expect(isValidKey(text)).toBe(false);
+  });
+
+  it("never throws anything but KeyError on arbitrary text", () => {
+    fc.assert(
+      fc.property(fc.string(), (s) => {
+        try {
+          parseKey(s);
+        } catch (err) {
+          expect(isSerfError(err)).toBe(true);
+        }
+      }),
+    );
+  });
+});
+
+describe("compatibility with Go `serf keygen`", () => {
+  const goSerf = findSerf();
+  it.runIf(goSerf !== undefined)("accepts keys Go generates, and Go's format matches ours", () => {
+    const goKey = execFileSync(goSerf!, ["keygen"], { encoding: "utf8" }).trim();
+    expect(parseKey(goKey)).toHaveLength(32);
+    expect(goKey).toHaveLength(generateKey().length);
+  });
+  it("has the Go serf binary in CI", () => {
+    if (process.env.CI === "true") expect(goSerf).toBeDefined();
+    else if (goSerf === undefined) console.warn("SKIPPING Go keygen interop: `serf` is not on PATH");
+  });
+});
+
+function findSerf(): string | undefined {
+  try {
+    execFileSync("serf", ["version"], { stdio: "ignore" });
+    return "serf";
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * @serf-ts/wire: every byte serf-ts puts on a wire, byte-identical to Go serf 0.9.4 /
+ * memberlist 0.2.2 / go-msgpack 0.5.5, and the agent RPC schema shared by agent and client.
+ *
+ * @packageDocumentation
+ */
+
+// Errors
+export {
+  DecodeError,
+  DecryptError,
+  EncodeError,
+  ErrorCode,
+  isSerfError,
+  KeyError,
+  SerfError,
+} from "./errors.ts";
+// msgpack (Go dialects)
+export type { DecodeLimits, MsgMap, MsgValue } from "./msgpack/reader.ts";
+export {
+  DEFAULT_DECODE_LIMITS,
+  decodeMsgpack,
+  MsgpackReader,
+  msgpackValueEnd,
+  utf8Decode,
+} from "./msgpack/reader.ts";
+export { StructReader } from "./msgpack/struct.ts";
+export type { MsgpackDialect } from "./msgpack/writer.ts";
+export { MsgpackWriter, utf8Encode } from "./msgpack/writer.ts";
+// memberlist messages
+export type {
+  AckMessage,
+  AliveMessage,
+  DeadMessage,
+  ErrorMessage,
+  IndirectPingMessage,
+  MemberlistMessage,
+  NackMessage,
+  PacketMessage,
+  PingMessage,
+  PushNodeState,
+  PushPullMessage,
+  StreamMessage,
+  SuspectMessage,
+  UserMessage,
+  VersionBytes,
+} from "./memberlist/types.ts";
+export { MessageType, NodeStateCode } from "./memberlist/types.ts";
