@@ -9,4 +9,10 @@
  *
  * @packageDocumentation
  */
-export { GENERATED_KEY_BYTES, generateKey, isValidKey, parseKey, VALID_KEY_SIZES } from "./keygen.ts";
+export {
+  GENERATED_KEY_BYTES,
+  generateKey,
+  isValidKey,
+  parseKey,
+  VALID_KEY_SIZES,
+} from "./keygen.ts";

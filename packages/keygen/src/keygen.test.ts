@@ -29,11 +29,11 @@ describe("parseKey", () => {
   });
 
   it.each([
-    ["", /not valid base64/],
-    ["not base64!", /not valid base64/],
-    ["QUJD", /must be 16, 24 or 32 bytes, got 3/],
-    [Buffer.alloc(31).toString("base64"), /got 31/],
-    [Buffer.alloc(33).toString("base64"), /got 33/],
+    ["", /key size must be 16, 24 or 32 bytes/],
+    ["not base64!", /illegal base64 data at input byte 3/],
+    ["QUJD", /key size must be 16, 24 or 32 bytes/],
+    [Buffer.alloc(31).toString("base64"), /key size must be/],
+    [Buffer.alloc(33).toString("base64"), /key size must be/],
   ])("rejects %j with a clear KeyError", (text, message) => {
     let caught: unknown;
     try {
@@ -68,7 +68,8 @@ describe("compatibility with Go `serf keygen`", () => {
   });
   it("has the Go serf binary in CI", () => {
     if (process.env.CI === "true") expect(goSerf).toBeDefined();
-    else if (goSerf === undefined) console.warn("SKIPPING Go keygen interop: `serf` is not on PATH");
+    else if (goSerf === undefined)
+      console.warn("SKIPPING Go keygen interop: `serf` is not on PATH");
   });
 });
 

@@ -1,13 +1,11 @@
 import { randomBytes } from "node:crypto";
-import { KeyError } from "@serf-ts/wire";
+import { decodeKeyBase64, KEY_SIZES, KeyError } from "@serf-ts/wire";
 
 /** Key sizes AES-GCM accepts: AES-128, AES-192 and AES-256. */
-export const VALID_KEY_SIZES: readonly number[] = [16, 24, 32];
+export const VALID_KEY_SIZES: readonly number[] = KEY_SIZES;
 
 /** Size of the keys `serf keygen` generates (AES-256). */
 export const GENERATED_KEY_BYTES = 32;
-
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 /**
  * A new random encryption key, as `serf keygen` prints it: standard base64 (with padding)
@@ -26,15 +24,7 @@ export function generateKey(random: (n: number) => Uint8Array = randomBytes): st
  * `serf keys` take). Throws `KeyError` with a message naming the problem.
  */
 export function parseKey(text: string): Uint8Array {
-  const s = text.trim();
-  if (s.length === 0 || !BASE64.test(s)) {
-    throw new KeyError("key is not valid base64 (standard alphabet, with padding)");
-  }
-  const key = new Uint8Array(Buffer.from(s, "base64"));
-  if (!VALID_KEY_SIZES.includes(key.length)) {
-    throw new KeyError(`key size must be 16, 24 or 32 bytes, got ${key.length}`);
-  }
-  return key;
+  return decodeKeyBase64(text.trim());
 }
 
 /** True when `text` is a usable key. */

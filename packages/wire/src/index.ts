@@ -46,3 +46,30 @@ export type {
   VersionBytes,
 } from "./memberlist/types.ts";
 export { MessageType, NodeStateCode } from "./memberlist/types.ts";
+// Encryption: keyring and AES-GCM (UDP packets and stream frames)
+export type { EncryptionVersion, OpenedPayload } from "./security/aes-gcm.ts";
+export {
+  encryptedLength,
+  encryptedOverhead,
+  MAX_ENCRYPTION_VERSION,
+  MAX_STREAM_FRAME_PAYLOAD,
+  NONCE_SIZE,
+  openPacket,
+  openPayload,
+  openStreamFrame,
+  readStreamFrameHeader,
+  STREAM_FRAME_HEADER_SIZE,
+  STREAM_FRAME_TYPE,
+  sealPacket,
+  sealPayload,
+  sealStreamFrame,
+  TAG_SIZE,
+} from "./security/aes-gcm.ts";
+export {
+  decodeBase64Std,
+  decodeKeyBase64,
+  encodeKeyBase64,
+  KEY_SIZES,
+  Keyring,
+  validateKey,
+} from "./security/keyring.ts";
