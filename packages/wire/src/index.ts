@@ -73,3 +73,6 @@ export {
   Keyring,
   validateKey,
 } from "./security/keyring.ts";
+// Checksums and compression
+export { crc32 } from "./checksum/crc32.ts";
+export { lzwCompress, lzwDecompress } from "./compress/lzw.ts";
