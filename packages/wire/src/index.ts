@@ -76,3 +76,66 @@ export {
 // Checksums and compression
 export { crc32 } from "./checksum/crc32.ts";
 export { lzwCompress, lzwDecompress } from "./compress/lzw.ts";
+// serf messages (carried in memberlist user messages), tags in Meta, coordinates
+export type {
+  ConflictResponseMessage,
+  JoinMessage,
+  KeyRequestMessage,
+  KeyResponseMessage,
+  LeaveMessage,
+  NodeFilter,
+  PushPullState,
+  QueryFilter,
+  QueryMessage,
+  QueryResponseMessage,
+  RelayDestAddr,
+  RelayMessage,
+  SerfMember,
+  SerfMessage,
+  TagFilter,
+  UserEventCollection,
+  UserEventEntry,
+  UserEventMessage,
+} from "./serf/types.ts";
+export {
+  FilterType,
+  MemberStatusCode,
+  QueryFlag,
+  QueryResponseFlag,
+  SerfMessageType,
+} from "./serf/types.ts";
+export {
+  decodeFilter,
+  decodeSerfMessage,
+  encodeFilter,
+  encodeSerfMessage,
+} from "./serf/messages.ts";
+export type { EncodeTagsOptions } from "./serf/tags.ts";
+export {
+  decodeTags,
+  encodeTags,
+  META_MAX_SIZE,
+  TAG_MAGIC_BYTE,
+  TAGS_MIN_PROTOCOL,
+} from "./serf/tags.ts";
+export type { Coordinate } from "./serf/coordinate.ts";
+export {
+  COORDINATE_DIMENSIONALITY,
+  decodeAckPayload,
+  decodeCoordinate,
+  encodeAckPayload,
+  encodeCoordinate,
+  newCoordinate,
+  PING_VERSION,
+} from "./serf/coordinate.ts";
+export {
+  decodeConflictResponsePayload,
+  decodeKeyRequestPayload,
+  decodeKeyResponsePayload,
+  encodeConflictResponsePayload,
+  encodeKeyRequestPayload,
+  encodeKeyResponsePayload,
+  INTERNAL_QUERY_PREFIX,
+  InternalQuery,
+  isInternalQueryName,
+} from "./serf/key-messages.ts";

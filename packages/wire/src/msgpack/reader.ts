@@ -107,25 +107,26 @@ export class MsgpackReader {
     return this.rawBytes(n);
   }
 
-  private container(n: number): void {
+  /** `n` entries of `width` values each (2 for maps) must fit the limits and the input. */
+  private container(n: number, width: 1 | 2): void {
     if (n > this.limits.maxItems) {
       throw new DecodeError(`msgpack container of ${n} items exceeds the ${this.limits.maxItems} limit`);
     }
-    // Every item takes at least one byte: a count beyond the input is malformed.
-    if (n > this.remaining) {
+    // Every value takes at least one byte: a count beyond the input is malformed.
+    if (n * width > this.remaining) {
       throw new DecodeError(`msgpack container of ${n} items is longer than the input`);
     }
   }
 
   private array(n: number, depth: number): MsgValue[] {
-    this.container(n);
+    this.container(n, 1);
     const out: MsgValue[] = new Array(n);
     for (let i = 0; i < n; i++) out[i] = this.value(depth + 1);
     return out;
   }
 
   private map(n: number, depth: number): MsgMap {
-    this.container(n * 2);
+    this.container(n, 2);
     const out: MsgMap = new Map();
     for (let i = 0; i < n; i++) {
       const key = this.value(depth + 1);

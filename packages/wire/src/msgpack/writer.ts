@@ -245,7 +245,10 @@ export class MsgpackWriter {
   /** A Go `map[string]string` (e.g. tags), in the given entry order; `null` is a nil map. */
   stringMap(m: ReadonlyMap<string, string> | Readonly<Record<string, string>> | null): this {
     if (m === null) return this.nil();
-    const entries = m instanceof Map ? [...m.entries()] : Object.entries(m);
+    const entries =
+      typeof (m as ReadonlyMap<string, string>).entries === "function"
+        ? [...(m as ReadonlyMap<string, string>).entries()]
+        : Object.entries(m as Readonly<Record<string, string>>);
     this.mapHeader(entries.length);
     for (const [k, v] of entries) this.str(k).str(v);
     return this;
