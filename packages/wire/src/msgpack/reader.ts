@@ -102,7 +102,9 @@ export class MsgpackReader {
 
   private blob(n: number): Uint8Array {
     if (n > this.limits.maxBytes) {
-      throw new DecodeError(`msgpack string of ${n} bytes exceeds the ${this.limits.maxBytes} limit`);
+      throw new DecodeError(
+        `msgpack string of ${n} bytes exceeds the ${this.limits.maxBytes} limit`,
+      );
     }
     return this.rawBytes(n);
   }
@@ -110,7 +112,9 @@ export class MsgpackReader {
   /** `n` entries of `width` values each (2 for maps) must fit the limits and the input. */
   private container(n: number, width: 1 | 2): void {
     if (n > this.limits.maxItems) {
-      throw new DecodeError(`msgpack container of ${n} items exceeds the ${this.limits.maxItems} limit`);
+      throw new DecodeError(
+        `msgpack container of ${n} items exceeds the ${this.limits.maxItems} limit`,
+      );
     }
     // Every value takes at least one byte: a count beyond the input is malformed.
     if (n * width > this.remaining) {
