@@ -139,3 +139,61 @@ export {
   InternalQuery,
   isInternalQueryName,
 } from "./serf/key-messages.ts";
+// memberlist codecs: messages, packets (compound, compress, CRC, label), streams
+export type { CompressBody, MessageDecodeLimits } from "./memberlist/messages.ts";
+export {
+  DEFAULT_MESSAGE_DECODE_LIMITS,
+  decodeCompressBody,
+  decodeMessage,
+  decodePushPull,
+  encodeCompressBody,
+  encodeMessage,
+  encodePushPull,
+  encodeStreamUserMessage,
+  messageDecodeLimits,
+} from "./memberlist/messages.ts";
+export type {
+  CompoundParts,
+  DecodedPacket,
+  PacketDecodeOptions,
+  PacketEncodeOptions,
+} from "./memberlist/packet.ts";
+export {
+  addCrc,
+  addLabelHeader,
+  CRC_HEADER_SIZE,
+  compressIfShorter,
+  compressMessage,
+  DEFAULT_MAX_PACKET_DECOMPRESSED_BYTES,
+  DEFAULT_MAX_PACKET_NESTING,
+  decodeCompound,
+  decodePacket,
+  decompressMessage,
+  encodeCompound,
+  encodeCompounds,
+  encodePacket,
+  LZW_ALGO,
+  MAX_COMPOUND_PARTS,
+  MAX_LABEL_BYTES,
+  openIncomingPacket,
+  sealOutgoingPacket,
+  stripLabelHeader,
+  verifyCrc,
+} from "./memberlist/packet.ts";
+export type {
+  StreamEncodeOptions,
+  StreamEncryptionMismatch,
+  StreamReadOptions,
+  StreamReadResult,
+} from "./memberlist/stream.ts";
+export {
+  DEFAULT_MAX_STREAM_DECOMPRESSED_BYTES,
+  DEFAULT_MAX_STREAM_MESSAGE_BYTES,
+  ENCRYPTION_NOT_CONFIGURED_TEXT,
+  ENCRYPTION_REQUIRED_TEXT,
+  encodeStreamMessage,
+  StreamEncryptionMismatchError,
+  StreamMessageReader,
+  sealStreamMessage,
+  tryReadStreamMessage,
+} from "./memberlist/stream.ts";
