@@ -320,7 +320,7 @@ export function msgpackValueEnd(bytes: Uint8Array, offset = 0, maxDepth = 32): n
       }
     }
     if (items >= 0) {
-      if (pending.length > maxDepth) {
+      if (pending.length > maxDepth + 1) {
         throw new DecodeError(`msgpack nesting deeper than ${maxDepth}`);
       }
       pending.push(items);
