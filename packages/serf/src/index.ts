@@ -1,0 +1,122 @@
+/**
+ * @serf-ts/serf: serf as a library. This entry currently exposes the sans-I/O building
+ * blocks (Lamport clocks, replay buffers, intents, coalescing stages, query filters/timeouts/
+ * collection, Vivaldi coordinates) and the snapshot file format and stores; the `Serf` driver
+ * comes later.
+ *
+ * @packageDocumentation
+ */
+
+// Randomness
+export type { Random } from "./core/random.ts";
+export { randomIntn, seededRandom, shuffleInPlace } from "./core/random.ts";
+// Lamport clocks
+export { isLamportTime, LamportClock } from "./core/lamport.ts";
+// Member status
+export { MemberStatus, memberStatusCode, memberStatusFromCode } from "./core/member-status.ts";
+// Replay / dedup buffers
+export type { BufferedQuery, BufferedUserEvent, BufferVerdict } from "./core/event-buffer.ts";
+export { DEFAULT_BUFFER_SIZE, QueryBuffer, UserEventBuffer } from "./core/event-buffer.ts";
+// Recent intents
+export type { IntentType, RecentIntent, RecentIntentsOptions } from "./core/recent-intents.ts";
+export { DEFAULT_RECENT_INTENT_TIMEOUT_MS, RecentIntents } from "./core/recent-intents.ts";
+// Coalescing / pipeline stages
+export type { CoalesceOptions, Coalescer, EventStage } from "./core/coalesce.ts";
+export { AGENT_COALESCE_OPTIONS, CoalesceStage, chainStages } from "./core/coalesce.ts";
+export type { MemberEvent } from "./core/coalesce-member.ts";
+export { isMemberEvent, MemberEventCoalescer, MemberEventType } from "./core/coalesce-member.ts";
+export type { CoalescibleUserEvent } from "./core/coalesce-user.ts";
+export { isCoalescibleUserEvent, UserEventCoalescer } from "./core/coalesce-user.ts";
+// Queries
+export type { GoRegexpResult } from "./core/go-regexp.ts";
+export { compileGoRegexp, goRegexpMatch } from "./core/go-regexp.ts";
+export type { FilterRejection, FilterResult, FilterTarget } from "./core/query-filters.ts";
+export { buildQueryFilters, evaluateFilter, evaluateFilters } from "./core/query-filters.ts";
+export type { RelayCandidate } from "./core/query-timeout.ts";
+export {
+  DEFAULT_QUERY_TIMEOUT_MULT,
+  defaultQueryTimeoutMs,
+  kRandomMembers,
+  RELAY_MIN_PROTOCOL_MAX,
+  selectRelayTargets,
+} from "./core/query-timeout.ts";
+export type {
+  CollectOutcome,
+  IncomingQueryResponse,
+  QueryCollectorOptions,
+} from "./core/query-collector.ts";
+export { CollectRejection, PendingQueries, QueryCollector } from "./core/query-collector.ts";
+export {
+  checkEncodedUserEventSize,
+  checkQueryResponseSize,
+  checkQuerySize,
+  checkRelaySize,
+  checkUserEventSizeBeforeEncoding,
+  DEFAULT_QUERY_RESPONSE_SIZE_LIMIT,
+  DEFAULT_QUERY_SIZE_LIMIT,
+  DEFAULT_USER_EVENT_SIZE_LIMIT,
+  SIZE_LIMIT_ERROR_CODE,
+  SizeLimitError,
+  USER_EVENT_SIZE_HARD_LIMIT,
+} from "./core/size-limits.ts";
+// Vivaldi coordinates
+export type { VivaldiStats, VivaldiUpdateResult } from "./coordinate/client.ts";
+export { MAX_RTT_MS, VivaldiClient } from "./coordinate/client.ts";
+export type { MutableCoordinate, VivaldiConfig } from "./coordinate/vivaldi.ts";
+export {
+  applyForce,
+  cloneCoordinate,
+  DEFAULT_VIVALDI_CONFIG,
+  DimensionalityConflictError,
+  distanceNs,
+  distanceSeconds,
+  durationNsToSeconds,
+  isCompatible,
+  isValidCoordinate,
+  newCoordinate,
+  rawDistance,
+  secondsToDurationNs,
+} from "./coordinate/vivaldi.ts";
+// Snapshot
+export type {
+  ClockRecordKind,
+  ParsedSnapshot,
+  SnapshotParseLimits,
+  SnapshotRecord,
+} from "./snapshot/snapshot-format.ts";
+export {
+  DEFAULT_SNAPSHOT_PARSE_LIMITS,
+  formatSnapshotAddr,
+  formatSnapshotRecord,
+  parseSnapshot,
+  parseSnapshotLine,
+  SnapshotTooLargeError,
+  serializeSnapshot,
+  snapshotLine,
+} from "./snapshot/snapshot-format.ts";
+export type {
+  PreviousNode,
+  ReplayOptions,
+  RestoredClocks,
+  SnapshotState,
+} from "./snapshot/snapshot-replay.ts";
+export { rejoinCandidates, replaySnapshot, restoredClocks } from "./snapshot/snapshot-replay.ts";
+export type { CompactionClocks } from "./snapshot/compaction.ts";
+export {
+  compactedRecords,
+  DEFAULT_MIN_COMPACT_SIZE,
+  SNAPSHOT_BYTES_PER_NODE,
+  SNAPSHOT_CLOCK_UPDATE_INTERVAL_MS,
+  SNAPSHOT_COMPACT_SUFFIX,
+  SNAPSHOT_COMPACTION_THRESHOLD,
+  SNAPSHOT_ERROR_RECOVERY_INTERVAL_MS,
+  SNAPSHOT_FLUSH_INTERVAL_MS,
+  SNAPSHOT_SHUTDOWN_FLUSH_TIMEOUT_MS,
+  shouldCompact,
+  shouldFlush,
+  shouldRetryCompaction,
+  snapshotMaxSize,
+} from "./snapshot/compaction.ts";
+export type { SnapshotStore } from "./snapshot/snapshot-store.ts";
+export { MemorySnapshotStore } from "./snapshot/snapshot-store.ts";
+export { FileSnapshotStore, openFileSnapshotStore } from "./snapshot/file-snapshot-store.ts";
