@@ -1,0 +1,95 @@
+/**
+ * @serf-ts/memberlist: SWIM + Lifeguard gossip membership, wire-compatible with hashicorp
+ * memberlist 0.2.2. `Memberlist` is the batteries-included driver; `SwimMachine` is the
+ * sans-I/O core for custom drivers and simulations; transports, clock and logger are the
+ * injection points. Test helpers live in `@serf-ts/memberlist/testing`.
+ *
+ * This is a curated list of explicit named exports: add lines deliberately.
+ *
+ * @packageDocumentation
+ */
+
+// Driver
+export type {
+  MemberlistConfig,
+  MemberlistListener,
+  MemberlistStats,
+} from "./memberlist.ts";
+export { JoinError, Memberlist } from "./memberlist.ts";
+// Options and profiles
+export type {
+  MemberlistOptions,
+  MemberlistProfile,
+  ProfileName,
+  ResolvedMemberlistOptions,
+} from "./options.ts";
+export {
+  buildVsn,
+  lanProfile,
+  localProfile,
+  profiles,
+  resolveOptions,
+  testProfile,
+  wanProfile,
+} from "./options.ts";
+// Sans-I/O core
+export type {
+  CoreDelegates,
+  ExchangeOutcome,
+  LocalNodeIdentity,
+  MemberlistEvent,
+  NodeInfo,
+  PacketTransmit,
+  RefuteReason,
+  StreamFailure,
+  StreamReply,
+  StreamRequest,
+  StreamTransmit,
+  Transmit,
+} from "./core/swim-machine.ts";
+export { META_MAX_SIZE, SwimMachine } from "./core/swim-machine.ts";
+export type { Broadcast, TransmitLimitedQueueOptions } from "./core/broadcast-queue.ts";
+export { TransmitLimitedQueue } from "./core/broadcast-queue.ts";
+export type { Random } from "./core/random.ts";
+export { SeededRandom, seededRandom } from "./core/random.ts";
+// Transports
+export type {
+  Address,
+  DialOptions,
+  DuplexStream,
+  HostPort,
+  PacketHandler,
+  PacketTransport,
+  StreamHandler,
+  StreamTransport,
+  Transport,
+} from "./transport.ts";
+export {
+  addressFromBytes,
+  addressToBytes,
+  formatAddress,
+  ipFromBytes,
+  ipToBytes,
+  isIPv4,
+  isIPv6,
+  normalizeAddress,
+  parseAddress,
+  TransportError,
+  TransportErrorCode,
+  withDefaultPort,
+} from "./transport.ts";
+export type { NetTransportOptions } from "./net-transport.ts";
+export { NetTransport } from "./net-transport.ts";
+// Byte pipeline (framing, compression, checksums, encryption)
+export type {
+  IncomingPacket,
+  OutgoingPacketOptions,
+  PacketPipelineOptions,
+  PacketPipelineStats,
+} from "./packet-pipeline.ts";
+export { ENCRYPTION_OVERHEAD_BYTES, PacketPipeline } from "./packet-pipeline.ts";
+// Clock and logging
+export type { Clock, TimerHandle } from "./clock.ts";
+export { systemClock } from "./clock.ts";
+export type { LogFn, Logger } from "./logger.ts";
+export { noopLogger } from "./logger.ts";

@@ -1,0 +1,45 @@
+/**
+ * `@serf-ts/memberlist/testing`: deterministic helpers for tests of memberlist and the layers
+ * above it. Keep this a plain list of export lines.
+ */
+
+export { ManualClock } from "./manual-clock.ts";
+export type { NetworkConfig } from "./sim/faults.ts";
+export { DEFAULT_NETWORK, FaultPlan } from "./sim/faults.ts";
+export type {
+  SimClusterOptions,
+  SimCodec,
+  SimEventListener,
+  SimStats,
+  Transition,
+} from "./sim/cluster.ts";
+export { InvariantViolation, SimCluster, SimNode } from "./sim/cluster.ts";
+export type {
+  MemoryNetworkOptions,
+  MemoryNetworkStats,
+  PacketInfo,
+} from "./memory-network.ts";
+export { MemoryNetwork } from "./memory-network.ts";
+export type { TransportComplianceFactory } from "./transport-compliance.ts";
+export { describeTransportCompliance } from "./transport-compliance.ts";
+export type {
+  GoSerfAgent,
+  GoSerfAgentOptions,
+  GoSerfAvailability,
+  GoSerfMember,
+} from "./go-serf.ts";
+export {
+  eventually,
+  findSerfBinary,
+  goSerfAvailability,
+  goSerfKeygen,
+  goSerfMembers,
+  randomLoopbackIP,
+  requireGoSerf,
+  runningGoSerfPids,
+  runSerf,
+  startGoSerfAgent,
+  stopAllGoSerfAgents,
+} from "./go-serf.ts";
+export type { MemoryFabric, StreamLink } from "../memory-transport.ts";
+export { MemoryStream, MemoryTransport } from "../memory-transport.ts";
