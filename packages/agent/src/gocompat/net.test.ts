@@ -1,0 +1,131 @@
+import { describe, expect, it } from "vitest";
+import {
+  canonicalIP,
+  GoAddrError,
+  GoLookupError,
+  joinHostPort,
+  lookupTcpPort,
+  resolveTcpAddr,
+  splitHostPort,
+} from "./net.ts";
+
+describe("splitHostPort", () => {
+  it("splits", () => {
+    expect(splitHostPort("127.0.0.1:7946")).toEqual({ host: "127.0.0.1", port: "7946" });
+    expect(splitHostPort("[::1]:5")).toEqual({ host: "::1", port: "5" });
+    expect(splitHostPort(":5")).toEqual({ host: "", port: "5" });
+    expect(splitHostPort("a:")).toEqual({ host: "a", port: "" });
+  });
+
+  // Reasons captured from serf 0.9.4 (`==> Invalid bind address: address X: REASON`).
+  it.each([
+    ["127.0.0.1", "address 127.0.0.1: missing port in address"],
+    ["::1", "address ::1: too many colons in address"],
+    ["[::1", "address [::1: missing ']' in address"],
+    ["::1]:5", "address ::1]:5: too many colons in address"],
+    ["a[b:5", "address a[b:5: unexpected '[' in address"],
+    ["[::1]]:5", "address [::1]]:5: missing port in address"],
+    ["[::1]", "address [::1]: missing port in address"],
+    ["[a]b:5", "address [a]b:5: missing port in address"],
+    ["[a]:b:5", "address [a]:b:5: too many colons in address"],
+    ["a]:5", "address a]:5: unexpected ']' in address"],
+  ])("rejects %j", (text, message) => {
+    expect(() => splitHostPort(text)).toThrow(GoAddrError);
+    expect(() => splitHostPort(text)).toThrow(message);
+  });
+
+  it("joins", () => {
+    expect(joinHostPort("::1", 5)).toBe("[::1]:5");
+    expect(joinHostPort("1.2.3.4", 5)).toBe("1.2.3.4:5");
+    expect(joinHostPort("", 5)).toBe(":5");
+  });
+});
+
+describe("lookupTcpPort", () => {
+  it("parses numbers and service names like Go", () => {
+    expect(lookupTcpPort("7946")).toBe(7946);
+    expect(lookupTcpPort("+7002")).toBe(7002);
+    expect(lookupTcpPort("")).toBe(0);
+    expect(lookupTcpPort("ssh")).toBe(22);
+    expect(lookupTcpPort("HTTP")).toBe(80);
+  });
+
+  it.each([
+    ["x", "address tcp/x: unknown port"],
+    ["70000", "address 70000: invalid port"],
+    ["-1", "address -1: invalid port"],
+    ["99999999999", "address 99999999999: invalid port"],
+    ["0x10", "address tcp/0x10: unknown port"],
+  ])("rejects %j", (text, message) => {
+    expect(() => lookupTcpPort(text)).toThrow(message);
+  });
+});
+
+describe("canonicalIP", () => {
+  it.each([
+    ["127.0.0.1", "127.0.0.1"],
+    ["::1", "::1"],
+    ["::", "::"],
+    ["0:0:0:0:0:0:0:1", "::1"],
+    ["2001:DB8:0:0:1:0:0:1", "2001:db8::1:0:0:1"],
+    ["2001:db8:0:1:1:1:1:1", "2001:db8:0:1:1:1:1:1"],
+    ["fe80::0001", "fe80::1"],
+    ["::ffff:127.9.9.9", "127.9.9.9"],
+    ["::127.0.0.1", "::7f00:1"],
+    ["1:2:3:4:5:6:1.2.3.4", "1:2:3:4:5:6:102:304"],
+  ])("%s", (text, canonical) => {
+    expect(canonicalIP(text)).toBe(canonical);
+  });
+
+  it.each([
+    "1.2.3.4.5",
+    "01.2.3.4",
+    "256.1.1.1",
+    "host",
+    "1::2::3",
+    "1:2:3:4:5:6:7:8:9",
+    ":::",
+    "1:2",
+  ])("rejects %j", (text) => {
+    expect(canonicalIP(text)).toBeUndefined();
+  });
+});
+
+describe("resolveTcpAddr", () => {
+  const lookup = async (host: string) => {
+    if (host === "dual.test") return ["::1", "10.0.0.1"];
+    if (host === "v6.test") return ["fe80::0001"];
+    throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: "ENOTFOUND" });
+  };
+
+  it("resolves literals and names (IPv4 first)", async () => {
+    await expect(resolveTcpAddr("127.0.0.1:1", lookup)).resolves.toEqual({
+      ip: "127.0.0.1",
+      port: 1,
+    });
+    await expect(resolveTcpAddr("[fe80::1%lo]:2", lookup)).resolves.toEqual({
+      ip: "fe80::1",
+      port: 2,
+    });
+    await expect(resolveTcpAddr("dual.test:3", lookup)).resolves.toEqual({
+      ip: "10.0.0.1",
+      port: 3,
+    });
+    await expect(resolveTcpAddr("v6.test:4", lookup)).resolves.toEqual({ ip: "fe80::1", port: 4 });
+    await expect(resolveTcpAddr(":5", lookup)).resolves.toEqual({ ip: "", port: 5 });
+    await expect(resolveTcpAddr("[::ffff:127.9.9.9]:7003", lookup)).resolves.toEqual({
+      ip: "127.9.9.9",
+      port: 7003,
+    });
+  });
+
+  it("reports lookup failures like Go", async () => {
+    await expect(resolveTcpAddr("nope.invalid:1", lookup)).rejects.toThrow(GoLookupError);
+    await expect(resolveTcpAddr("nope.invalid:1", lookup)).rejects.toThrow(
+      "lookup nope.invalid: no such host",
+    );
+    await expect(resolveTcpAddr("1.2.3.4.5:6", lookup)).rejects.toThrow(
+      "lookup 1.2.3.4.5: no such host",
+    );
+  });
+});

@@ -1,0 +1,108 @@
+/**
+ * @serf-ts/agent: the `serf agent` runtime. This entry exports the parts that stand on their
+ * own: configuration (flags, JSON files, merging, validation with Go serf's messages), event
+ * handler scripts, and the logger.
+ */
+
+// Configuration
+export {
+  type AgentConfig,
+  AgentDefaults,
+  defaultConfig,
+  emptyConfig,
+  PROFILES,
+  type Profile,
+  type Tags,
+  tagRecord,
+} from "./config/agent-config.ts";
+export {
+  ConfigError,
+  ConfigErrorCode,
+  formatConfigError,
+  isConfigError,
+  OUTPUT_PREFIX,
+} from "./config/config-error.ts";
+export { CONFIG_KEYS, ConfigDecodeError, decodeConfig } from "./config/decode-config.ts";
+export { AGENT_FLAGS, type AgentFlagName, type ParsedFlags, parseFlags } from "./config/flags.ts";
+export { loadConfigFiles } from "./config/load-config-files.ts";
+export { mergeConfig } from "./config/merge-config.ts";
+export {
+  type ReadConfigOptions,
+  type ReadConfigResult,
+  readConfig,
+  systemInterfaceExists,
+} from "./config/read-config.ts";
+export {
+  checkAdvertiseAddr,
+  checkBindAddr,
+  checkProfile,
+  decodeEncryptKey,
+  formatResolvedAddr,
+  resolveAgentAddr,
+} from "./config/setup-checks.ts";
+export { InvalidTagError, marshalTags, unmarshalTags } from "./config/tags.ts";
+
+// Event handlers
+export {
+  type EventHandlerRunnerOptions,
+  EventHandlerRunner,
+  type ScriptInvoker,
+} from "./event-handlers/event-handler-runner.ts";
+export {
+  describeEventScript,
+  EVENT_FILTER_EVENTS,
+  type EventFilter,
+  type EventScript,
+  eventFilterMatches,
+  isValidEventFilter,
+  parseEventFilter,
+  parseEventScript,
+  parseEventScripts,
+  validateEventScripts,
+} from "./event-handlers/event-filter.ts";
+export {
+  describeEvent,
+  type HandlerEvent,
+  type HandlerEventType,
+  MEMBER_EVENT_TYPES,
+  type MemberEventInput,
+  type MemberEventType,
+  type MemberInput,
+  type QueryEventInput,
+  type SelfMember,
+  type TagsInput,
+  type UserEventInput,
+} from "./event-handlers/events.ts";
+export {
+  eventStdin,
+  type HandlerLogger,
+  invokeEventScript,
+  SCRIPT_OUTPUT_LIMIT_BYTES,
+  type ScriptInvokeOptions,
+  type ScriptResult,
+  SLOW_SCRIPT_WARNING_MS,
+  sanitizeTagName,
+  scriptEnv,
+} from "./event-handlers/script-invoker.ts";
+
+// Logging
+export {
+  checkLogLevel,
+  LOG_LEVELS,
+  LogLevel,
+  parseLogLevel,
+  passesLevel,
+} from "./logging/log-level.ts";
+export { type LogHandler, LogRing } from "./logging/log-ring.ts";
+export {
+  type ComponentLogger,
+  formatLogTimestamp,
+  type LogFn,
+  Logger,
+  type LoggerOptions,
+  type LogOutput,
+} from "./logging/logger.ts";
+export { type SyslogSink, SyslogPriority, toSyslog } from "./logging/syslog.ts";
+
+// Go-compatible text helpers the CLI needs too
+export { formatGoDurationMs, parseGoDurationMs } from "./gocompat/duration.ts";
