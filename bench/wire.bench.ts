@@ -67,9 +67,21 @@ const sealedGossip = sealPacket(keyring, gossipPacket);
 
 const rows: Row[] = [
   { name: "encode ping", bytes: pingBytes.length, opsPerSec: measure(() => encodeMessage(ping)) },
-  { name: "decode ping", bytes: pingBytes.length, opsPerSec: measure(() => decodeMessage(pingBytes)) },
-  { name: "encode alive", bytes: aliveBytes.length, opsPerSec: measure(() => encodeMessage(alive)) },
-  { name: "decode alive", bytes: aliveBytes.length, opsPerSec: measure(() => decodeMessage(aliveBytes)) },
+  {
+    name: "decode ping",
+    bytes: pingBytes.length,
+    opsPerSec: measure(() => decodeMessage(pingBytes)),
+  },
+  {
+    name: "encode alive",
+    bytes: aliveBytes.length,
+    opsPerSec: measure(() => encodeMessage(alive)),
+  },
+  {
+    name: "decode alive",
+    bytes: aliveBytes.length,
+    opsPerSec: measure(() => decodeMessage(aliveBytes)),
+  },
   {
     name: "encode gossip packet (16 alive, LZW, CRC)",
     bytes: gossipPacket.length,
