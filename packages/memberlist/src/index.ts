@@ -15,7 +15,23 @@ export type {
   MemberlistListener,
   MemberlistStats,
 } from "./memberlist.ts";
-export { JoinError, Memberlist } from "./memberlist.ts";
+export {
+  createDefaultTransport,
+  defaultRandom,
+  JoinError,
+  Memberlist,
+} from "./memberlist.ts";
+// Generic driver pieces (reused by serf's driver)
+export type {
+  DrivableMachine,
+  MachineDriverOptions,
+  MachineDriverStats,
+  MachineEvent,
+} from "./machine-driver.ts";
+export { MachineDriver, MAX_INBOUND_STREAMS } from "./machine-driver.ts";
+export type { EventStreamOptions } from "./event-stream.ts";
+export { EventStream } from "./event-stream.ts";
+export { resolveSeed, resolveSeeds } from "./seeds.ts";
 // Options and profiles
 export type {
   MemberlistOptions,

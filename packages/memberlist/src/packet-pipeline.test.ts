@@ -6,10 +6,11 @@ import {
   Keyring,
   type PingMessage,
 } from "@serf-ts/wire";
+import { vectorsDir } from "@serf-ts/wire/testing";
 import { describe, expect, it } from "vitest";
 import { PacketPipeline } from "./packet-pipeline.ts";
 
-const VECTORS = "/work/shared/protocol/vectors";
+const VECTORS = vectorsDir();
 
 function hex(h: string): Uint8Array {
   return Uint8Array.from(Buffer.from(h, "hex"));

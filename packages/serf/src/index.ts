@@ -120,3 +120,91 @@ export {
 export type { SnapshotStore } from "./snapshot/snapshot-store.ts";
 export { MemorySnapshotStore } from "./snapshot/snapshot-store.ts";
 export { FileSnapshotStore, openFileSnapshotStore } from "./snapshot/file-snapshot-store.ts";
+// Options
+export type { ResolvedSerfOptions, SerfOptions } from "./options.ts";
+export {
+  DEFAULT_SERF_OPTIONS,
+  MEMBERLIST_PROTOCOL_FOR_SERF,
+  resolveSerfOptions,
+  SERF_PROTOCOL_VERSION_MAX,
+  SERF_PROTOCOL_VERSION_MIN,
+} from "./options.ts";
+// Events
+export type {
+  CoalescingWindows,
+  KeyOperation,
+  KeyResponse,
+  Member,
+  SerfEvent,
+  SerfEventOf,
+  SerfForceLeaveEvent,
+  SerfJoinEvent,
+  SerfKeyOperationEvent,
+  SerfLeaveEvent,
+  SerfMemberEvent,
+  SerfMemberEventType,
+  SerfMemberlistEvent,
+  SerfNameConflictEvent,
+  SerfNameConflictResolvedEvent,
+  SerfQueryAckEvent,
+  SerfQueryDoneEvent,
+  SerfQueryEvent,
+  SerfQueryResponseEvent,
+  SerfQueueDepthEvent,
+  SerfReconnectEvent,
+  SerfRejoinEvent,
+  SerfShutdownEvent,
+  SerfTagsEvent,
+  SerfUserEvent,
+} from "./events.ts";
+export {
+  AGENT_COALESCING_WINDOWS,
+  createCoalescePipeline,
+  isSerfMemberEvent,
+  SERF_MEMBER_EVENT_TYPES,
+} from "./events.ts";
+// The sans-I/O serf state machine
+export type {
+  KeyOperationOptions,
+  SerfIdentity,
+  SerfMachineHooks,
+  SerfMachineLogger,
+  SerfQueryHandle,
+  SerfQueryParams,
+  SerfState,
+  SerfStats,
+  SnapshotSink,
+} from "./core/serf-machine.ts";
+export { SerfMachine, SerfMachineError, SerfMachineErrorCode } from "./core/serf-machine.ts";
+export type { KeyringPort, NodeKeyResponse } from "./core/internal-queries.ts";
+export {
+  answerKeyQuery,
+  fitKeyListResponse,
+  KEY_QUERY_NAMES,
+  KeyResponseAggregator,
+  keyringPort,
+  MIN_ENCODED_KEY_LENGTH,
+} from "./core/internal-queries.ts";
+// Driver
+export type {
+  KeyOperationResult,
+  KeyOptions,
+  NodeResponse,
+  QueryHandler,
+  QueryParams,
+  QueryResponse,
+  QueryResult,
+  SerfConfig,
+  SerfDriverEvent,
+  SerfDriverEventOf,
+  SerfDriverEventType,
+  SerfDriverStats,
+  SerfEventsOptions,
+  SerfKeyManager,
+  SerfOverflowEvent,
+  SerfQuery,
+} from "./serf.ts";
+export { Serf, SerfOperationError } from "./serf.ts";
+export { keyringFileExists, readKeyringFile, writeKeyringFile } from "./keyring-file.ts";
+export type { SnapshotWriterOptions } from "./snapshot/snapshot-writer.ts";
+export { SnapshotWriter } from "./snapshot/snapshot-writer.ts";

@@ -40,18 +40,28 @@ interface Item<B extends Broadcast> {
   readonly length: number;
   readonly id: number;
   readonly broadcast: B;
+  /** Deleted while still sitting in a heap (lazy deletion). */
+  removed: boolean;
 }
 
 /**
- * Storage order inside a tier: ascending by (length, id). Selection walks it from the END
- * (largest, then newest), so the hot operations (take the best, insert a new message) touch
- * the end of the array and stay cheap.
+ * Items of one (transmit count, message length): a max-heap by id (newest on top), with the
+ * ids in their own array so sifting compares plain numbers.
  */
-function storedBefore(
-  a: { length: number; id: number },
-  b: { length: number; id: number },
-): boolean {
-  return a.length < b.length || (a.length === b.length && a.id < b.id);
+interface Bucket<B extends Broadcast> {
+  readonly ids: number[];
+  readonly items: Item<B>[];
+  live: number;
+}
+
+/**
+ * The items transmitted a given number of times, grouped by message length. `lengths` lists
+ * the lengths with live items in ascending order; a tier rarely holds more than a handful.
+ */
+interface Tier<B extends Broadcast> {
+  readonly lengths: number[];
+  readonly buckets: Map<number, Bucket<B>>;
+  live: number;
 }
 
 /** Options of a {@link TransmitLimitedQueue}. */
@@ -65,8 +75,8 @@ export interface TransmitLimitedQueueOptions {
 export class TransmitLimitedQueue<B extends Broadcast = Broadcast> {
   numNodes: () => number;
   retransmitMult: number;
-  /** tiers[t] holds the items transmitted t times, sorted by `storedBefore`. */
-  private tiers: Item<B>[][] = [];
+  /** tiers[t] holds the items transmitted t times. */
+  private tiers: Tier<B>[] = [];
   private readonly named = new Map<string, Item<B>>();
   private count = 0;
   private idGen = 0;
@@ -97,6 +107,7 @@ export class TransmitLimitedQueue<B extends Broadcast = Broadcast> {
       length: broadcast.message.length,
       id: this.idGen,
       broadcast,
+      removed: false,
     };
     const name = broadcast.name;
     if (name !== undefined && name !== "") {
@@ -107,21 +118,19 @@ export class TransmitLimitedQueue<B extends Broadcast = Broadcast> {
       }
     } else if (broadcast.invalidates !== undefined) {
       const removed: Item<B>[] = [];
-      for (const tier of this.tiers) {
-        if (tier === undefined) continue;
-        for (const cur of tier) {
-          const b = cur.broadcast;
-          // Named and unique broadcasts can only be invalidated by their own kind.
-          if ((b.name !== undefined && b.name !== "") || b.invalidates === undefined) continue;
-          if (broadcast.invalidates(b)) removed.push(cur);
-        }
+      for (const cur of this.liveItems()) {
+        const b = cur.broadcast;
+        // Named and unique broadcasts can only be invalidated by their own kind.
+        if ((b.name !== undefined && b.name !== "") || b.invalidates === undefined) continue;
+        if (broadcast.invalidates(b)) removed.push(cur);
       }
       for (const cur of removed) {
         this.deleteItem(cur);
         cur.broadcast.finished?.();
       }
     }
-    this.addItem(item);
+    this.insert(item);
+    if (name !== undefined && name !== "") this.named.set(name, item);
   }
 
   /**
@@ -146,14 +155,12 @@ export class TransmitLimitedQueue<B extends Broadcast = Broadcast> {
       const free = limit - bytesUsed - overhead;
       if (free <= 0) break;
       const tier = this.tiers[t];
-      const index = tier === undefined ? -1 : firstFitting(tier, free);
-      if (tier === undefined || index < 0) {
+      const length = tier === undefined ? -1 : largestFitting(tier.lengths, free);
+      if (tier === undefined || length < 0) {
         t++;
         continue;
       }
-      const item = tier[index] as Item<B>;
-      removeAt(tier, index);
-      this.count--;
+      const item = this.popNewest(tier, length);
       bytesUsed += overhead + item.length;
       out.push(item.broadcast);
       if (item.transmits + 1 >= transmitLimit) {
@@ -169,15 +176,16 @@ export class TransmitLimitedQueue<B extends Broadcast = Broadcast> {
         reinsert.push(item);
       }
     }
-    this.reinsertAll(reinsert);
+    for (const item of reinsert) this.insert(item);
     return out;
   }
 
   /** Keeps the `maxRetain` freshest broadcasts and finishes the rest (Go `Prune`). */
   prune(maxRetain: number): void {
-    while (this.count > maxRetain) {
-      const item = this.maxItem();
-      if (item === undefined) break;
+    if (this.count <= maxRetain) return;
+    const ordered = this.orderedItems();
+    for (let i = ordered.length - 1; i >= maxRetain; i--) {
+      const item = ordered[i] as Item<B>;
       this.deleteItem(item);
       item.broadcast.finished?.();
     }
@@ -185,7 +193,7 @@ export class TransmitLimitedQueue<B extends Broadcast = Broadcast> {
 
   /** Finishes and drops everything (Go `Reset`). */
   reset(): void {
-    const all = this.orderedView();
+    const all = this.orderedItems();
     this.tiers = [];
     this.named.clear();
     this.count = 0;
@@ -195,130 +203,152 @@ export class TransmitLimitedQueue<B extends Broadcast = Broadcast> {
 
   /** Queued broadcasts with their transmit counts, in selection order (tests, diagnostics). */
   orderedView(): { broadcast: B; transmits: number }[] {
-    const out: { broadcast: B; transmits: number }[] = [];
+    return this.orderedItems().map((item) => ({
+      broadcast: item.broadcast,
+      transmits: item.transmits,
+    }));
+  }
+
+  /** Live items: fewest transmits first, then largest, then newest. */
+  private orderedItems(): Item<B>[] {
+    return [...this.liveItems()].sort(
+      (a, b) => a.transmits - b.transmits || b.length - a.length || b.id - a.id,
+    );
+  }
+
+  private *liveItems(): Generator<Item<B>> {
     for (const tier of this.tiers) {
-      if (tier === undefined) continue;
-      for (let i = tier.length - 1; i >= 0; i--) {
-        const item = tier[i] as Item<B>;
-        out.push({ broadcast: item.broadcast, transmits: item.transmits });
+      for (const bucket of tier.buckets.values()) {
+        for (const item of bucket.items) if (!item.removed) yield item;
       }
-    }
-    return out;
-  }
-
-  private maxItem(): Item<B> | undefined {
-    for (let t = this.tiers.length - 1; t >= 0; t--) {
-      const tier = this.tiers[t];
-      if (tier !== undefined && tier.length > 0) return tier[0];
-    }
-    return undefined;
-  }
-
-  private addItem(item: Item<B>): void {
-    this.insert(item);
-    const name = item.broadcast.name;
-    if (name !== undefined && name !== "") this.named.set(name, item);
-  }
-
-  /** Puts transmitted items back, one merge pass per destination tier. */
-  private reinsertAll(items: Item<B>[]): void {
-    if (items.length === 0) return;
-    if (items.length === 1) {
-      this.insert(items[0] as Item<B>);
-      return;
-    }
-    items.sort((a, b) => a.transmits - b.transmits || a.length - b.length || a.id - b.id);
-    let start = 0;
-    while (start < items.length) {
-      const transmits = (items[start] as Item<B>).transmits;
-      let end = start + 1;
-      while (end < items.length && (items[end] as Item<B>).transmits === transmits) end++;
-      while (this.tiers.length <= transmits) this.tiers.push([]);
-      mergeInto(this.tiers[transmits] as Item<B>[], items, start, end);
-      this.count += end - start;
-      start = end;
     }
   }
 
   private insert(item: Item<B>): void {
-    let tier = this.tiers[item.transmits];
-    if (tier === undefined) {
-      while (this.tiers.length <= item.transmits) this.tiers.push([]);
-      tier = this.tiers[item.transmits] as Item<B>[];
+    while (this.tiers.length <= item.transmits) {
+      this.tiers.push({ lengths: [], buckets: new Map(), live: 0 });
     }
-    const last = tier[tier.length - 1];
-    if (last === undefined || storedBefore(last, item)) {
-      tier.push(item); // the common case: a new message, or one that is not smaller
-    } else {
-      tier.splice(lowerBound(tier, item), 0, item);
+    const tier = this.tiers[item.transmits] as Tier<B>;
+    let bucket = tier.buckets.get(item.length);
+    if (bucket === undefined) {
+      bucket = { ids: [], items: [], live: 0 };
+      tier.buckets.set(item.length, bucket);
     }
+    if (bucket.live === 0) insertSorted(tier.lengths, item.length);
+    item.removed = false;
+    heapPush(bucket, item);
+    bucket.live++;
+    tier.live++;
     this.count++;
   }
 
-  private deleteItem(item: Item<B>): void {
-    const tier = this.tiers[item.transmits];
-    if (tier === undefined) return;
-    const index = lowerBound(tier, item);
-    if (tier[index] !== item) return;
-    removeAt(tier, index);
+  /** Removes the newest live item of `tier` with exactly `length` bytes. */
+  private popNewest(tier: Tier<B>, length: number): Item<B> {
+    const bucket = tier.buckets.get(length) as Bucket<B>;
+    let item = heapPop(bucket) as Item<B>;
+    while (item.removed) item = heapPop(bucket) as Item<B>;
+    this.unlink(tier, bucket, length);
+    return item;
+  }
+
+  /** Bookkeeping after one live item left `bucket`. */
+  private unlink(tier: Tier<B>, bucket: Bucket<B>, length: number): void {
+    bucket.live--;
+    tier.live--;
     this.count--;
+    if (bucket.live === 0) {
+      bucket.ids.length = 0;
+      bucket.items.length = 0;
+      removeSorted(tier.lengths, length);
+    } else if (bucket.items.length > 2 * bucket.live + 32) {
+      // Too many lazily deleted entries: rebuild the heap from the live ones.
+      const live = bucket.items.filter((x) => !x.removed);
+      bucket.ids.length = 0;
+      bucket.items.length = 0;
+      for (const x of live) heapPush(bucket, x);
+    }
+  }
+
+  private deleteItem(item: Item<B>): void {
+    if (item.removed) return;
+    const tier = this.tiers[item.transmits];
+    const bucket = tier?.buckets.get(item.length);
+    if (tier === undefined || bucket === undefined) return;
+    item.removed = true;
+    this.unlink(tier, bucket, item.length);
     const name = item.broadcast.name;
     if (name !== undefined && name !== "" && this.named.get(name) === item) this.named.delete(name);
   }
 }
 
-/** Index of the first item not stored before `item` (binary search). */
-function lowerBound<B extends Broadcast>(tier: readonly Item<B>[], item: Item<B>): number {
+/** The largest value in the ascending `lengths` that is at most `free`, or -1. */
+function largestFitting(lengths: readonly number[], free: number): number {
+  const n = lengths.length;
+  if (n === 0) return -1;
+  if ((lengths[n - 1] as number) <= free) return lengths[n - 1] as number;
+  if ((lengths[0] as number) > free) return -1;
   let lo = 0;
-  let hi = tier.length;
+  let hi = n;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (storedBefore(tier[mid] as Item<B>, item)) lo = mid + 1;
+    if ((lengths[mid] as number) <= free) lo = mid + 1;
     else hi = mid;
   }
-  return lo;
+  return lo > 0 ? (lengths[lo - 1] as number) : -1;
 }
 
-/**
- * Merges `items[start..end)` (sorted by `storedBefore`) into the sorted `tier`, in place from
- * the back: only the elements after the smallest newcomer move.
- */
-function mergeInto<B extends Broadcast>(
-  tier: Item<B>[],
-  items: readonly Item<B>[],
-  start: number,
-  end: number,
-): void {
-  let i = tier.length - 1;
-  let j = end - 1;
-  let w = tier.length + (end - start) - 1;
-  tier.length = w + 1;
-  while (j >= start) {
-    const incoming = items[j] as Item<B>;
-    if (i >= 0 && storedBefore(incoming, tier[i] as Item<B>)) {
-      tier[w--] = tier[i--] as Item<B>;
-    } else {
-      tier[w--] = incoming;
-      j--;
-    }
+function insertSorted(values: number[], value: number): void {
+  let i = values.length;
+  while (i > 0 && (values[i - 1] as number) > value) i--;
+  values.splice(i, 0, value);
+}
+
+function removeSorted(values: number[], value: number): void {
+  const i = values.indexOf(value);
+  if (i >= 0) values.splice(i, 1);
+}
+
+/** Max-heap by id over the parallel `ids` / `items` arrays. */
+function heapPush<B extends Broadcast>(bucket: Bucket<B>, item: Item<B>): void {
+  const { ids, items } = bucket;
+  const id = item.id;
+  let i = ids.length;
+  ids.push(id);
+  items.push(item);
+  while (i > 0) {
+    const parent = (i - 1) >> 1;
+    if ((ids[parent] as number) >= id) break;
+    ids[i] = ids[parent] as number;
+    items[i] = items[parent] as Item<B>;
+    i = parent;
   }
+  ids[i] = id;
+  items[i] = item;
 }
 
-/** Removes one element, O(1) at the end. */
-function removeAt<T>(items: T[], index: number): void {
-  if (index === items.length - 1) items.pop();
-  else items.splice(index, 1);
-}
-
-/** Index of the best item (largest, then newest) whose length is at most `free`, or -1. */
-function firstFitting<B extends Broadcast>(tier: readonly Item<B>[], free: number): number {
-  // Count of items with length <= free; the best one is the last of them.
-  let lo = 0;
-  let hi = tier.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if ((tier[mid] as Item<B>).length <= free) lo = mid + 1;
-    else hi = mid;
+function heapPop<B extends Broadcast>(bucket: Bucket<B>): Item<B> | undefined {
+  const { ids, items } = bucket;
+  const top = items[0];
+  const lastId = ids.pop();
+  const last = items.pop();
+  if (top === undefined || last === undefined || lastId === undefined || ids.length === 0) {
+    return top;
   }
-  return lo - 1;
+  const n = ids.length;
+  let i = 0;
+  for (;;) {
+    const left = 2 * i + 1;
+    if (left >= n) break;
+    const right = left + 1;
+    let child = left;
+    if (right < n && (ids[right] as number) > (ids[left] as number)) child = right;
+    const childId = ids[child] as number;
+    if (childId <= lastId) break;
+    ids[i] = childId;
+    items[i] = items[child] as Item<B>;
+    i = child;
+  }
+  ids[i] = lastId;
+  items[i] = last;
+  return top;
 }

@@ -39,8 +39,12 @@ export interface MemberRecord {
   /** NodeStateCode. */
   state: number;
   stateChange: number;
-  suspicion: Suspicion | undefined;
-  suspicionTimer: Deadline<TimerPayload> | undefined;
+}
+
+/** A running suspicion and its timer (kept beside the table: few nodes are ever suspect). */
+export interface SuspicionState {
+  readonly suspicion: Suspicion;
+  timer: Deadline<TimerPayload> | undefined;
 }
 
 /** What a core timer does when it fires. */

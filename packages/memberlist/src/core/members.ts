@@ -15,7 +15,15 @@ import {
   type SuspectMessage,
 } from "@serf-ts/wire";
 import { formatAddress } from "./address.ts";
-import { ALIVE, type CoreContext, DEAD, LEFT, type MemberRecord, SUSPECT } from "./context.ts";
+import {
+  ALIVE,
+  type CoreContext,
+  DEAD,
+  LEFT,
+  type MemberRecord,
+  SUSPECT,
+  type SuspicionState,
+} from "./context.ts";
 import { randomOffset, shuffle } from "./random.ts";
 import { Suspicion, suspicionParams } from "./suspicion.ts";
 import type { NodeInfo } from "./types.ts";
@@ -72,6 +80,29 @@ export function aliveInfo(a: AliveMessage, state: NodeStateCode = NodeStateCode.
   };
 }
 
+/**
+ * The alive message a push/pull entry stands for, one per entry object: a state object shared
+ * by several receivers (the simulator) then yields one message, encoded once when re-gossiped.
+ */
+const aliveOfPushState = new WeakMap<PushNodeState, AliveMessage>();
+
+function aliveFromPushState(r: PushNodeState): AliveMessage {
+  let a = aliveOfPushState.get(r);
+  if (a === undefined) {
+    a = {
+      type: "alive",
+      incarnation: r.incarnation,
+      node: r.name,
+      addr: r.addr,
+      port: r.port,
+      meta: r.meta,
+      vsn: r.vsn,
+    };
+    aliveOfPushState.set(r, a);
+  }
+  return a;
+}
+
 function isDeadOrLeft(state: number): boolean {
   return state === DEAD || state === LEFT;
 }
@@ -93,6 +124,8 @@ export class MemberTable {
   private readonly ctx: CoreContext;
   /** Go's `m.incarnation` counter: the last incarnation handed out for the local node. */
   private selfIncarnation = 0;
+  /** Running suspicions by record. */
+  private readonly suspicions = new Map<MemberRecord, SuspicionState>();
   /** Count of records that are alive or suspect (Go `NumMembers`). */
   private live = 0;
 
@@ -142,10 +175,10 @@ export class MemberTable {
   }
 
   private clearSuspicion(r: MemberRecord): void {
-    if (r.suspicion === undefined) return;
-    this.ctx.cancel(r.suspicionTimer);
-    r.suspicion = undefined;
-    r.suspicionTimer = undefined;
+    const s = this.suspicions.get(r);
+    if (s === undefined) return;
+    this.ctx.cancel(s.timer);
+    this.suspicions.delete(r);
   }
 
   /**
@@ -201,8 +234,6 @@ export class MemberTable {
         incarnation: 0,
         state: DEAD,
         stateChange: Number.NEGATIVE_INFINITY,
-        suspicion: undefined,
-        suspicionTimer: undefined,
       };
       this.byName.set(a.node, r);
       // Insert at a random position: keeps the expected failure-detection bound low.
@@ -274,10 +305,11 @@ export class MemberTable {
     if (s.incarnation < r.incarnation) return;
 
     // An existing suspicion: count a confirmation and re-gossip only news.
-    if (r.suspicion !== undefined) {
-      if (r.suspicion.confirm(s.from)) {
+    const running = this.suspicions.get(r);
+    if (running !== undefined) {
+      if (running.suspicion.confirm(s.from)) {
         ctx.broadcast(s);
-        this.armSuspicion(r);
+        this.armSuspicion(r, running);
       }
       return;
     }
@@ -300,25 +332,29 @@ export class MemberTable {
       this.nodes.length,
       o.probeIntervalMs,
     );
-    r.suspicion = new Suspicion(s.from, params, now);
-    this.armSuspicion(r);
+    const state: SuspicionState = {
+      suspicion: new Suspicion(s.from, params, now),
+      timer: undefined,
+    };
+    this.suspicions.set(r, state);
+    this.armSuspicion(r, state);
     ctx.emit({ type: "suspect", node: nodeInfo(r), from: s.from });
   }
 
-  private armSuspicion(r: MemberRecord): void {
-    const suspicion = r.suspicion;
-    if (suspicion === undefined) return;
-    this.ctx.cancel(r.suspicionTimer);
+  private armSuspicion(r: MemberRecord, state: SuspicionState): void {
+    this.ctx.cancel(state.timer);
+    const suspicion = state.suspicion;
     // A deadline already in the past fires at the next timeout check ("immediately").
     const at = Math.max(suspicion.deadline, this.ctx.now());
-    r.suspicionTimer = this.ctx.schedule(at, { kind: "suspicion", record: r, suspicion });
+    state.timer = this.ctx.schedule(at, { kind: "suspicion", record: r, suspicion });
   }
 
   /** The suspicion timer of `r` fired: declare it dead if nothing changed meanwhile. */
   suspicionExpired(r: MemberRecord, suspicion: Suspicion): void {
     if (this.byName.get(r.name) !== r) return;
-    if (r.suspicion !== suspicion || r.state !== SUSPECT) return;
-    r.suspicionTimer = undefined;
+    const state = this.suspicions.get(r);
+    if (state === undefined || state.suspicion !== suspicion || r.state !== SUSPECT) return;
+    state.timer = undefined;
     this.deadNode({
       type: "dead",
       incarnation: r.incarnation,
@@ -393,15 +429,7 @@ export class MemberTable {
     for (const r of remote) {
       switch (r.state) {
         case ALIVE:
-          this.aliveNode({
-            type: "alive",
-            incarnation: r.incarnation,
-            node: r.name,
-            addr: r.addr,
-            port: r.port,
-            meta: r.meta,
-            vsn: r.vsn,
-          });
+          this.aliveNode(aliveFromPushState(r));
           break;
         case LEFT:
           this.deadNode({ type: "dead", incarnation: r.incarnation, node: r.name, from: r.name });

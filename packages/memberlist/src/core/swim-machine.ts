@@ -22,18 +22,26 @@
  * let e; while ((e = m.pollEvent())) deliver(e);  // MemberlistEvent
  * const at = m.pollTimeout();                      // arm ONE timer for `at` (absolute ms)
  *
- * // queries
- * m.members(); m.numMembers(); m.localNode(); m.getNode(name); m.healthScore(); m.estNumNodes();
- * m.isLeaveComplete(); m.isUpdateComplete();
+ * // queries (cheap, synchronous)
+ * m.members(); m.allNodes(); m.numMembers(); m.estNumNodes(); m.localNode(); m.getNode(name);
+ * m.nodeState(name); m.nodeIncarnation(name); m.healthScore(); m.isLeaveComplete();
+ * m.isUpdateComplete(); m.isShutdown; m.broadcasts  // memberlist's own TransmitLimitedQueue
  * ```
+ *
+ * Events (`MemberlistEvent`, see types.ts): `join` / `leave` (dead or left, see `node.state`) /
+ * `update` — Go's EventDelegate, the local node's own join included — plus `suspect`,
+ * `conflict`, `refute`, `health`, `push-pull` (outcome of every exchange, joins included),
+ * `leave-complete`, `update-complete`, `rejected` (admission filters, bad versions), `dropped`
+ * (ignored input) and `probe-fallback` (only the TCP ping got through).
  *
  * Contract:
  * - **Packets.** `messages` are the decoded parts of one datagram after the driver opened it
  *   (decrypt → CRC → decompress → split compounds, recursively). Order is preserved. The core
  *   treats every message object (and its byte arrays) as immutable and may keep references.
  * - **Packet transmits.** `messages` holds encoded parts (`typed` the same parts as objects):
- *   one part → send it as is, several → one compound. Then compress (if enabled and shorter),
- *   prepend the hasCrc header when `crc`, encrypt, send to `to`.
+ *   one part → send it as is, several → one compound (never more than 255 parts; larger
+ *   batches come as several transmits). Then compress (if enabled and shorter), prepend the
+ *   hasCrc header when `crc`, encrypt, send to `to`.
  * - **Stream transmits.** Dial `to`, write `message` (compressed/encrypted as configured),
  *   read one reply, and report it with `handleStreamReply(exchange, reply)`; report dial,
  *   read, decode errors and timeouts as `{ error }`. After `timeoutMs` the core gives up by
@@ -193,8 +201,10 @@ export class SwimMachine {
   private shut = false;
   private leaveDone = false;
   private pendingUpdate: number | undefined;
-  private readonly packetBudget: number;
-  private readonly encrypting: boolean;
+  /** Byte budget of a gossip packet (Go reserves the GCM overhead whenever a keyring is set). */
+  private readonly gossipBudget: number;
+  /** Byte budget of a piggy-backed packet (Go: only when also encrypting outgoing traffic). */
+  private readonly piggyBudget: number;
 
   /**
    * Creates the local node (alive, incarnation 1), queues its alive broadcast, emits its own
@@ -213,8 +223,10 @@ export class SwimMachine {
     this.delegates = delegates;
     this.nowMs = now;
     this.awareness = new Awareness(options.awarenessMaxMultiplier);
-    this.encrypting = options.encryptionEnabled && options.gossipVerifyOutgoing;
-    this.packetBudget = options.udpBufferSize - (this.encrypting ? ENCRYPT_OVERHEAD : 0);
+    const enc = options.encryptionEnabled;
+    this.gossipBudget = options.udpBufferSize - (enc ? ENCRYPT_OVERHEAD : 0);
+    this.piggyBudget =
+      options.udpBufferSize - (enc && options.gossipVerifyOutgoing ? ENCRYPT_OVERHEAD : 0);
     this.ctx = this.makeContext();
     this.table = new MemberTable(this.ctx);
     this.broadcasts = new TransmitLimitedQueue<MemberBroadcast>({
@@ -589,7 +601,7 @@ export class SwimMachine {
       this.nowMs,
       o.gossipToTheDeadTimeMs,
     );
-    const avail = this.packetBudget - COMPOUND_HEADER_OVERHEAD;
+    const avail = this.gossipBudget - COMPOUND_HEADER_OVERHEAD;
     for (const node of targets) {
       const parts: Uint8Array[] = [];
       const typed: PacketMessage[] = [];
@@ -715,7 +727,7 @@ export class SwimMachine {
         const bytes = encode(msg);
         const parts: Uint8Array[] = [bytes];
         const typed: PacketMessage[] = [msg];
-        const avail = m.packetBudget - bytes.length - COMPOUND_HEADER_OVERHEAD;
+        const avail = m.piggyBudget - bytes.length - COMPOUND_HEADER_OVERHEAD;
         m.collectBroadcasts(COMPOUND_OVERHEAD, avail, MAX_COMPOUND_PARTS - 1, parts, typed);
         m.pushPackets(to, node, parts, typed, false);
       },

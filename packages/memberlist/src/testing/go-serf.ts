@@ -34,6 +34,11 @@ export interface GoSerfAgentOptions {
   readonly name?: string;
   /** IP to bind gossip and RPC to. @default a random `127.a.b.c` */
   readonly ip?: string;
+  /**
+   * Gossip port (e.g. to restart an agent at its previous address). @default random; a fixed
+   * port is not changed on a bind clash.
+   */
+  readonly bindPort?: number;
   /** `-encrypt` (base64 key, e.g. from `goSerfKeygen()`). */
   readonly encryptKey?: string;
   /** `-join` addresses (`ip:port`); the agent joins them at start-up. */
@@ -265,7 +270,7 @@ export async function startGoSerfAgent(options: GoSerfAgentOptions = {}): Promis
   let lastLog = "";
   for (let attempt = 0; attempt < attempts && Date.now() < deadline; attempt++) {
     const ip = options.ip ?? randomLoopbackIP();
-    const bindPort = randomPort();
+    const bindPort = options.bindPort ?? randomPort();
     let rpcPort = randomPort();
     while (rpcPort === bindPort) rpcPort = randomPort();
     const bindAddress = `${ip}:${bindPort}`;

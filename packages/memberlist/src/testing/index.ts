@@ -43,3 +43,16 @@ export {
 } from "./go-serf.ts";
 export type { MemoryFabric, StreamLink } from "../memory-transport.ts";
 export { MemoryStream, MemoryTransport } from "../memory-transport.ts";
+export type { SimBenchmarkOptions, SimBenchmarkResult } from "./sim/bench.ts";
+export { runSimBenchmark } from "./sim/bench.ts";
+export type { Drained } from "./core-harness.ts";
+export {
+  aliveOf,
+  CoreHarness,
+  deadOf,
+  GO_VSN,
+  pushStateOf,
+  suspectOf,
+  testAddress,
+  testIp,
+} from "./core-harness.ts";

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { vectorsDir } from "@serf-ts/wire/testing";
 import { describe, expect, it } from "vitest";
 import {
   formatSnapshotAddr,
@@ -11,24 +12,18 @@ import {
   snapshotLine,
 } from "./snapshot-format.ts";
 
-function vectorsDir(): string {
-  const env = process.env.SERF_TS_VECTORS_DIR;
-  if (env !== undefined && env !== "") return env.endsWith("/") ? env : `${env}/`;
-  return fileURLToPath(new URL("../../../../../shared/protocol/vectors/", import.meta.url));
-}
-
 interface SnapshotVector {
   readonly lines: readonly string[];
 }
 const vector = JSON.parse(
-  readFileSync(`${vectorsDir()}snapshot-agent-a.json`, "utf8"),
+  readFileSync(join(vectorsDir(), "snapshot-agent-a.json"), "utf8"),
 ) as SnapshotVector;
 const vectorText = vector.lines.map((l) => `${l}\n`).join("");
 
 describe("snapshot format (§13)", () => {
   it("resolves the vectors directory next to the repository", () => {
     if (process.env.SERF_TS_VECTORS_DIR === undefined) {
-      expect(vectorsDir()).toMatch(/\/shared\/protocol\/vectors\/$/);
+      expect(vectorsDir()).toMatch(/shared\/protocol\/vectors\/?$/);
     }
   });
 

@@ -1,17 +1,13 @@
 import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { vectorsDir } from "@serf-ts/wire/testing";
 import { describe, expect, it } from "vitest";
 import { seededRandom } from "../core/random.ts";
 import { parseSnapshot } from "./snapshot-format.ts";
 import { rejoinCandidates, replaySnapshot, restoredClocks } from "./snapshot-replay.ts";
 
 function vectorText(): string {
-  const env = process.env.SERF_TS_VECTORS_DIR;
-  const dir =
-    env !== undefined && env !== ""
-      ? `${env.replace(/\/$/, "")}/`
-      : fileURLToPath(new URL("../../../../../shared/protocol/vectors/", import.meta.url));
-  const v = JSON.parse(readFileSync(`${dir}snapshot-agent-a.json`, "utf8")) as {
+  const v = JSON.parse(readFileSync(join(vectorsDir(), "snapshot-agent-a.json"), "utf8")) as {
     lines: string[];
   };
   return v.lines.map((l) => `${l}\n`).join("");

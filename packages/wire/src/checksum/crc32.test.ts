@@ -1,13 +1,11 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { crc32 } from "./crc32.ts";
+import { vectorsDir } from "../testing/vectors.ts";
 
-const VECTORS_DIR =
-  process.env.SERF_TS_VECTORS_DIR ??
-  fileURLToPath(new URL("../../../../../shared/protocol/vectors/", import.meta.url));
+const VECTORS_DIR = vectorsDir();
 
 function ascii(s: string): Uint8Array {
   return new TextEncoder().encode(s);

@@ -1,14 +1,12 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { DecodeError, ErrorCode } from "../errors.ts";
 import { lzwCompress, lzwDecompress } from "./lzw.ts";
+import { vectorsDir } from "../testing/vectors.ts";
 
-const VECTORS_DIR =
-  process.env.SERF_TS_VECTORS_DIR ??
-  fileURLToPath(new URL("../../../../../shared/protocol/vectors/", import.meta.url));
+const VECTORS_DIR = vectorsDir();
 
 const CLEAR = 256;
 const EOF = 257;

@@ -11,7 +11,6 @@
 
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import {
   decodeRequestBody,
@@ -36,10 +35,9 @@ import {
   encodeResponseHeader,
 } from "./headers.ts";
 import { decodeRecord, encodeRecord, encodeRecordFrame } from "./records.ts";
+import { vectorsDir } from "../testing/vectors.ts";
 
-const VECTORS_DIR =
-  process.env.SERF_TS_VECTORS_DIR ||
-  fileURLToPath(new URL("../../../../../shared/protocol/vectors/", import.meta.url));
+const VECTORS_DIR = vectorsDir();
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
@@ -420,12 +418,6 @@ const files = loadRpcVectors();
 describe("rpc vectors", () => {
   it("finds the vectors directory", () => {
     expect(existsSync(VECTORS_DIR)).toBe(true);
-    if (!process.env.SERF_TS_VECTORS_DIR) {
-      // <checkout>/main/packages/wire/src/rpc → <checkout>/shared/protocol/vectors
-      const repoRoot = fileURLToPath(new URL("../../../../", import.meta.url));
-      expect(existsSync(join(repoRoot, "pnpm-workspace.yaml"))).toBe(true);
-      expect(VECTORS_DIR).toBe(`${join(repoRoot, "..", "shared", "protocol", "vectors")}/`);
-    }
     expect(files.map((f) => f.name)).toStrictEqual([
       "rpc-auth.json",
       "rpc-event-stream-user.json",

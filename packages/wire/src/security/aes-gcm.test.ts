@@ -1,6 +1,5 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { DecodeError, DecryptError, EncodeError, KeyError } from "../errors.ts";
@@ -18,15 +17,10 @@ import {
   sealStreamFrame,
 } from "./aes-gcm.ts";
 import { decodeKeyBase64, Keyring } from "./keyring.ts";
+import { vectorsDir } from "../testing/vectors.ts";
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
 const unhex = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, "hex"));
-
-function vectorsDir(): string {
-  const env = process.env.SERF_TS_VECTORS_DIR;
-  if (env !== undefined && env !== "") return env;
-  return fileURLToPath(new URL("../../../../../shared/protocol/vectors/", import.meta.url));
-}
 
 // ---------------------------------------------------------------------------------------------
 // Captured vectors: every object in every vector file that carries an `encryption` record next

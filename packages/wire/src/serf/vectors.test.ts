@@ -5,16 +5,14 @@
 
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { decodeAckPayload, encodeAckPayload } from "./coordinate.ts";
 import { decodeFilter, decodeSerfMessage, encodeFilter, encodeSerfMessage } from "./messages.ts";
 import { decodeTags, encodeTags } from "./tags.ts";
 import type { SerfMessage, UserEventCollection } from "./types.ts";
+import { vectorsDir } from "../testing/vectors.ts";
 
-const VECTORS_DIR =
-  process.env.SERF_TS_VECTORS_DIR ??
-  fileURLToPath(new URL("../../../../../shared/protocol/vectors/", import.meta.url));
+const VECTORS_DIR = vectorsDir();
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
@@ -191,9 +189,6 @@ function layerBytes(layer: JsonObject): string {
 
 describe("serf vectors", () => {
   it("resolves the vectors directory", () => {
-    if (process.env.SERF_TS_VECTORS_DIR === undefined) {
-      expect(VECTORS_DIR.replace(/\/$/, "")).toBe("/work/shared/protocol/vectors");
-    }
     expect(readdirSync(VECTORS_DIR).filter((f) => f.endsWith(".json")).length).toBeGreaterThan(0);
   });
 

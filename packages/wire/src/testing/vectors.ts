@@ -4,8 +4,8 @@
  * `shared/protocol/vectors/` next to `main/`.
  */
 
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /** A parsed JSON value. */
@@ -22,11 +22,24 @@ export interface VectorFile {
   readonly data: JsonObject;
 }
 
-/** Absolute path of the vectors directory. */
+/**
+ * Absolute path of the vectors directory: `SERF_TS_VECTORS_DIR` when set, else the first
+ * `shared/protocol/vectors` found walking up from this file (the checkout sits beside
+ * `shared/`). Throws when there is none, so vector tests cannot pass vacuously.
+ */
 export function vectorsDir(): string {
   const env = process.env.SERF_TS_VECTORS_DIR;
   if (env !== undefined && env !== "") return env;
-  return fileURLToPath(new URL("../../../../../shared/protocol/vectors/", import.meta.url));
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const candidate = join(dir, "shared", "protocol", "vectors");
+    if (existsSync(candidate)) return candidate;
+    const parent = dirname(dir);
+    if (parent === dir) {
+      throw new Error("no shared/protocol/vectors above this checkout; set SERF_TS_VECTORS_DIR");
+    }
+    dir = parent;
+  }
 }
 
 /**

@@ -2,10 +2,19 @@
  * Simulation benchmark: how fast a cluster of `n` nodes converges after staggered joins, how
  * fast a killed node is declared dead everywhere, and what that costs in wall time and heap.
  *
- * Scenario (LAN profile by default, typed messages, 1 ms ± 0.5 ms latency, no loss):
- * node `i` starts and joins a random earlier node at `i × joinSpacingMs`; convergence is the
- * first moment every node counts `n` live members. A few seconds later a random node is
- * crashed; detection is the first moment no running node sees it alive or suspect.
+ * Scenario (LAN profile by default, typed messages, 1 ms + up to 0.5 ms jitter, no loss):
+ * - join, `"staggered"`: node `i` starts and joins a random earlier node at `i × joinSpacingMs`;
+ *   convergence is the first moment every node counts `n` live members. Gossip saturates at
+ *   about 100 joins/s for N ≥ 500, so the last stragglers are often repaired by push/pull,
+ *   whose interval grows with N (LAN: 30 s × (⌈log2 N − 5⌉ + 1)).
+ * - join, `"bootstrap"`: every node starts with the full membership (no join storm).
+ * - then, 5 s later, a random node is crashed; detection is the first moment no running node
+ *   sees it alive or suspect.
+ *
+ * Measured on the development box (2 cores, Node 20, esbuild bundle, --expose-gc):
+ * N=100 staggered ≈ 0.3 s wall; N=1 000 staggered ≈ 30 s, bootstrap ≈ 3 s; N=2 000 bootstrap
+ * ≈ 9 s; N=5 000 bootstrap ≈ 80 s and 4.3 GB of heap (≈ 170 bytes per member record). N=10 000
+ * needs ≈ 17 GB of heap (`--max-old-space-size=20000`) and, extrapolating N², ≈ 6 minutes.
  */
 
 import { deriveSeed, seededRandom } from "../../core/random.ts";
@@ -21,6 +30,13 @@ export interface SimBenchmarkOptions {
   readonly joinSpacingMs?: number;
   /** Give up on a phase after this much simulated time. @default 1 800 000 (30 min) */
   readonly maxPhaseMs?: number;
+  /**
+   * `"staggered"`: real joins, node `i` at `i × joinSpacingMs` (measures join convergence).
+   * `"bootstrap"`: start from a converged cluster (`SimCluster.bootstrapConverged`), skipping
+   * the N² join storm; `joinConvergenceMs` is then 0.
+   * @default "staggered" up to 1 000 nodes, "bootstrap" above
+   */
+  readonly join?: "staggered" | "bootstrap";
 }
 
 export interface SimBenchmarkResult {
@@ -33,8 +49,13 @@ export interface SimBenchmarkResult {
   readonly failureDetectionMs: number;
   /** Wall-clock time of the whole run. */
   readonly wallMs: number;
-  /** Heap growth (after GC when `--expose-gc` is on) divided by `n`. */
+  /**
+   * Heap growth divided by `n`, measured at the end of the run (steady state, after GC when
+   * node runs with `--expose-gc`). Each node holds a record of every member, so this grows
+   * linearly with `n`.
+   */
   readonly heapBytesPerNode: number;
+  readonly join: "staggered" | "bootstrap";
   /** Simulated time covered by the run. */
   readonly simulatedMs: number;
   /** Discrete events processed. */
@@ -69,26 +90,35 @@ export function runSimBenchmark(n: number, opts: SimBenchmarkOptions = {}): SimB
   });
   const pick = seededRandom(deriveSeed(seed, 0x5eed));
 
-  c.addNode();
-  for (let i = 1; i < n; i++) {
-    c.at(i * spacing, () => {
-      const node = c.addNode();
-      const seedNode = c.nodes[pick.nextUint32() % node.index] as (typeof c.nodes)[number];
-      c.join(node.name, [seedNode.name]);
-    });
-  }
-  const lastJoin = (n - 1) * spacing;
-  c.runUntilTime(lastJoin);
-  const allCount = (): boolean => {
-    if (c.nodes.length < n) return false;
-    for (const node of c.nodes) {
-      if (node.machine === undefined || node.machine.numMembers() !== n) return false;
+  const mode = opts.join ?? (n > 1000 ? "bootstrap" : "staggered");
+  let joinConvergenceMs = 0;
+  let joinTotalMs = 0;
+  if (mode === "bootstrap") {
+    c.addNodes(n);
+    c.bootstrapConverged();
+  } else {
+    c.addNode();
+    for (let i = 1; i < n; i++) {
+      c.at(i * spacing, () => {
+        const node = c.addNode();
+        const seedNode = c.nodes[pick.nextUint32() % node.index] as (typeof c.nodes)[number];
+        c.join(node.name, [seedNode.name]);
+      });
     }
-    return true;
-  };
-  const converged = c.runUntil(allCount, maxPhaseMs, 100);
-  if (converged === undefined) throw new Error(`N=${n}: no join convergence in ${maxPhaseMs}ms`);
-  const heapAfter = heapUsed();
+    const lastJoin = (n - 1) * spacing;
+    c.runUntilTime(lastJoin);
+    const allCount = (): boolean => {
+      if (c.nodes.length < n) return false;
+      for (const node of c.nodes) {
+        if (node.machine === undefined || node.machine.numMembers() !== n) return false;
+      }
+      return true;
+    };
+    const converged = c.runUntil(allCount, maxPhaseMs, 100);
+    if (converged === undefined) throw new Error(`N=${n}: no join convergence in ${maxPhaseMs}ms`);
+    joinConvergenceMs = converged - lastJoin;
+    joinTotalMs = converged;
+  }
 
   c.runFor(5_000);
   const victim = c.nodes[1 + (pick.nextUint32() % (n - 1))] as (typeof c.nodes)[number];
@@ -98,10 +128,12 @@ export function runSimBenchmark(n: number, opts: SimBenchmarkOptions = {}): SimB
   if (detected === undefined) throw new Error(`N=${n}: failure not detected in ${maxPhaseMs}ms`);
 
   const wallMs = performance.now() - started;
+  const heapAfter = heapUsed();
   return {
     n,
-    joinConvergenceMs: converged - lastJoin,
-    joinTotalMs: converged,
+    join: mode,
+    joinConvergenceMs,
+    joinTotalMs,
     failureDetectionMs: detected - killedAt,
     wallMs: Math.round(wallMs),
     heapBytesPerNode: Math.round((heapAfter - heapBefore) / n),

@@ -60,3 +60,39 @@ describe("failure detection bound (simulated, LAN profile)", () => {
     });
   }
 });
+
+describe("failure detection at scale (simulated, bootstrapped cluster)", () => {
+  it("N=300: a killed node is dead everywhere within suspicion max after the first suspicion", () => {
+    const n = 300;
+    const c = new SimCluster({ seed: 300, recordTransitions: false });
+    c.addNodes(n);
+    c.bootstrapConverged();
+    expect(c.converged()).toBe(true);
+    c.runFor(5_000);
+    let firstSuspect: number | undefined;
+    let wrongDeaths = 0;
+    c.onEvent((_node, e, at) => {
+      if (e.type === "suspect" && e.node.name === "node-123") firstSuspect ??= at;
+      if (e.type === "leave" && e.node.name !== "node-123") wrongDeaths++;
+    });
+    const killedAt = c.now;
+    c.crash("node-123");
+    const allDead = c.runUntil(() => c.everyoneSeesDown("node-123"), 300_000, 10);
+    expect(allDead).toBeDefined();
+    expect(wrongDeaths).toBe(0);
+    const o = c.options;
+    const { minMs, maxMs } = suspicionParams(
+      o.suspicionMult,
+      o.suspicionMaxTimeoutMult,
+      n,
+      o.probeIntervalMs,
+    );
+    // Each of the n−1 peers probes one random-ordered member per interval, so the victim goes
+    // unprobed for a whole interval with probability ≈ 1/e; 10 intervals ≈ e^-10.
+    expect((firstSuspect as number) - killedAt).toBeLessThanOrEqual(11 * o.probeIntervalMs);
+    expect((allDead as number) - (firstSuspect as number)).toBeGreaterThanOrEqual(minMs);
+    expect((allDead as number) - (firstSuspect as number)).toBeLessThanOrEqual(maxMs + 2_000);
+    c.runFor(10_000);
+    expect(c.converged()).toBe(true);
+  });
+});

@@ -24,6 +24,34 @@ describe("lossy network (simulated, LAN profile)", () => {
     expect(suspicions.length).toBeLessThan(20);
   });
 
+  it("without TCP fallback pings, 10% loss causes suspicions that are refuted; none sticks", () => {
+    const c = new SimCluster({
+      seed: 1,
+      network: { jitterMs: 2 },
+      options: { disableTcpPings: true },
+    });
+    c.addNodes(20);
+    for (let i = 1; i < 20; i++) c.join(`node-${i}`, ["node-0"]);
+    expect(c.runUntil(() => c.converged(), 65_000)).toBeDefined();
+    c.faults.setLoss(0.1);
+    const start = c.transitions.length;
+    let everyoneSawDead = false;
+    c.onEvent((_n, e) => {
+      if (e.type === "leave" && c.everyoneSeesDown(e.node.name)) everyoneSawDead = true;
+    });
+    c.runFor(5 * 60_000);
+    const during = c.transitions.slice(start);
+    // UDP-only probing at 10% loss: many suspicions, all answered by refutations. A rare
+    // observer may miss a refutation and flag a live node dead for a moment (Go behaves the
+    // same); the node refutes that too, so no node is ever dead for the whole cluster.
+    expect(during.filter((t) => t.kind === "suspect").length).toBeGreaterThan(100);
+    expect(during.filter((t) => t.kind === "refute").length).toBeGreaterThan(10);
+    expect(during.filter((t) => t.kind === "dead").length).toBeLessThanOrEqual(3);
+    expect(everyoneSawDead).toBe(false);
+    c.faults.setLoss(0);
+    expect(c.runUntil(() => c.converged(), 60_000)).toBeDefined();
+  });
+
   it("a one-way link failure does not kill either end (indirect probes + TCP fallback)", () => {
     const c = new SimCluster({ seed: 77 });
     c.addNodes(6);

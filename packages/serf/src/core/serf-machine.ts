@@ -1,0 +1,2003 @@
+/**
+ * # SerfMachine: the sans-I/O serf 0.9.4 core
+ *
+ * A synchronous state machine that owns a {@link SwimMachine} and implements its delegates
+ * (node meta = tags, user messages = serf messages, broadcasts from serf's intent → query →
+ * event queues, push/pull user state, ack payload / ping complete = Vivaldi, conflicts), so the
+ * whole serf stack — gossip, intents, user events, queries, reaping, reconnects, key rotation —
+ * runs without sockets, clocks or `Math.random`, and can be simulated.
+ *
+ * ```ts
+ * const m = new SerfMachine(resolveSerfOptions({ protocolVersion: 5 }),
+ *   { name, addr, port, tags }, random, now, snapshotState?,
+ *   { keyring?, snapshot?, logger?, merge? });
+ *
+ * // the driver contract is SwimMachine's (times: ms on one monotonic clock; "ip:port")
+ * m.handlePacket(from, decodedMessages, now);            // decoded parts of one datagram
+ * const reply = m.handleStreamRequest(from, msg, now);  // inbound stream: write reply if any
+ * m.handleStreamReply(exchange, replyOrFailure, now);   // outcome of a stream transmit
+ * m.handleTimeout(now);                                 // when pollTimeout() has passed
+ *
+ * // operations (each may throw a SerfError/RangeError synchronously; results come as events)
+ * const j = m.join(["10.0.0.1:7946"], ignoreOld, now);  // → "join-finished" {join: j}
+ * m.leave(now);                                          // → "leave-finished" (state "left")
+ * m.forceLeave("node-x", prune, now);                    // → "force-leave-finished"
+ * m.setTags({ role: "web" }, now);                       // → "tags-updated"
+ * m.userEvent("deploy", payload, coalesce, now);         // delivered locally + gossiped
+ * const q = m.query({ name, payload, filterNodes, filterTags, requestAck, relayFactor,
+ *   timeoutMs }, now);                                   // → query-ack / query-response / query-done
+ * m.respond(queryEvent.handle, payload, now);            // answer a delivered "query" event
+ * m.installKey(b64, {}, now); m.useKey(…); m.removeKey(…); m.listKeys({}, now);
+ *                                                        // → "key-operation" {response: KeyResponse}
+ * m.shutdown(now);
+ *
+ * // outputs: drain all three after EVERY call above (including the constructor)
+ * let t; while ((t = m.pollTransmit())) send(t);         // memberlist Transmit (packet/stream)
+ * let e; while ((e = m.pollEvent())) deliver(e);         // SerfEvent
+ * const at = m.pollTimeout();                            // arm ONE timer (absolute ms)
+ *
+ * // queries
+ * m.members(); m.localMember(); m.member(name); m.numNodes(); m.state; m.stats();
+ * m.coordinate(); m.cachedCoordinate(name); m.clocks(); m.defaultQueryTimeoutMs(); m.swim;
+ * ```
+ *
+ * Contract:
+ * - **Transmits** are the SwimMachine's ({@link Transmit}): serf's own datagrams (query acks,
+ *   responses, relays) are memberlist user packets (`08` + serf bytes), sent through
+ *   `SwimMachine.sendUserPacket`, so the driver only knows memberlist transmits.
+ * - **Events** ({@link SerfEvent}) are emitted in causal order. Member events carry one member
+ *   each; coalescing is the driver's (see `createCoalescePipeline`). Internal `_serf_` queries
+ *   never surface as `query` events. memberlist notifications serf does not consume are passed
+ *   through as `{ type: "memberlist" }` for logging.
+ * - **Snapshots.** With a {@link SnapshotSink} the machine emits the snapshot records Go's
+ *   snapshotter writes (`alive`, `not-alive`, `clock`, `event-clock`, `query-clock`, `leave`),
+ *   synchronously, in order; the driver appends them to its store (flush/compaction are its
+ *   business). A replayed snapshot given to the constructor restores the clocks and
+ *   `eventMinTime`/`queryMinTime`, seeds the snapshot's last values, and starts a rejoin of the
+ *   previous members (one memberlist join at a time, `rejoin-finished` at the end).
+ * - **Keyring.** Key queries are answered through the {@link KeyringPort}; without one the node
+ *   answers "encryption not enabled", as Go does.
+ * - **Graceful leave** (serf.md §5.6) is a state progression: `state` goes `alive` →
+ *   `leaving` → (intent broadcast out, ≤ BroadcastTimeout) → memberlist leave (≤
+ *   BroadcastTimeout) → LeavePropagateDelay → `left`, ending with `leave-finished`. A timeout
+ *   ends it with `ok: false` and the state stays `leaving` (0.9.4). Keep driving the machine
+ *   until then, and `shutdown()` afterwards.
+ * - **Time** never goes backwards inside the machine; due timers run before any input.
+ * - **Determinism.** Same options, identity, random seed and inputs give the same outputs.
+ */
+
+import {
+  type CoreDelegates,
+  type Deadline,
+  DeadlineQueue,
+  formatAddress,
+  formatIp,
+  type MemberlistEvent,
+  type NodeInfo,
+  type StreamFailure,
+  type StreamReply,
+  type StreamRequest,
+  SwimMachine,
+  type Transmit,
+  TransmitLimitedQueue,
+  type ExchangeOutcome,
+} from "@serf-ts/memberlist/core";
+import {
+  type Coordinate,
+  decodeAckPayload,
+  decodeBase64Std,
+  decodeConflictResponsePayload,
+  decodeFilter,
+  decodeSerfMessage,
+  encodeAckPayload,
+  encodeConflictResponsePayload,
+  encodeFilter,
+  encodeKeyRequestPayload,
+  encodeSerfMessage,
+  encodeTags,
+  isInternalQueryName,
+  type PacketMessage,
+  type QueryFilter,
+  QueryFlag,
+  type QueryMessage,
+  type QueryResponseMessage,
+  QueryResponseFlag,
+  SerfError,
+  type SerfMessage,
+  type SerfMessageType,
+  type UserEventMessage,
+  utf8Decode,
+  utf8Encode,
+} from "@serf-ts/wire";
+import { VivaldiClient } from "../coordinate/client.ts";
+import type {
+  KeyOperation,
+  Member,
+  SerfEvent,
+  SerfMemberEventType,
+  SerfQueueDepthEvent,
+} from "../events.ts";
+import type { ResolvedSerfOptions } from "../options.ts";
+import { SNAPSHOT_CLOCK_UPDATE_INTERVAL_MS } from "../snapshot/compaction.ts";
+import type { SnapshotRecord } from "../snapshot/snapshot-format.ts";
+import { formatSnapshotAddr } from "../snapshot/snapshot-format.ts";
+import {
+  type PreviousNode,
+  rejoinCandidates,
+  type SnapshotState,
+} from "../snapshot/snapshot-replay.ts";
+import { QueryBuffer, UserEventBuffer } from "./event-buffer.ts";
+import {
+  answerKeyQuery,
+  fitKeyListResponse,
+  KEY_QUERY_NAMES,
+  KeyResponseAggregator,
+  type KeyringPort,
+  memberToWire,
+} from "./internal-queries.ts";
+import { LamportClock } from "./lamport.ts";
+import { QueryCollector } from "./query-collector.ts";
+import { evaluateFilters } from "./query-filters.ts";
+import { defaultQueryTimeoutMs, selectRelayTargets } from "./query-timeout.ts";
+import { type Random, randomIntn } from "./random.ts";
+import { type MemberState, memberFrom, SerfMemberTable } from "./serf-members.ts";
+import { MemberStatus } from "./member-status.ts";
+import {
+  checkEncodedUserEventSize,
+  checkQueryResponseSize,
+  checkQuerySize,
+  checkRelaySize,
+  checkUserEventSizeBeforeEncoding,
+} from "./size-limits.ts";
+
+export type { KeyringPort } from "./internal-queries.ts";
+
+// ---------------------------------------------------------------------------------------------
+// Public types
+
+/** Identity of the local node. */
+export interface SerfIdentity {
+  /** Cluster-unique node name. */
+  readonly name: string;
+  /** Advertised IP: 4 raw bytes for IPv4, 16 for IPv6. */
+  readonly addr: Uint8Array;
+  /** Advertised port (UDP and TCP). */
+  readonly port: number;
+  /** Initial tags. @default {} */
+  readonly tags?: Readonly<Record<string, string>> | ReadonlyMap<string, string> | undefined;
+}
+
+/** Where snapshot records go (the driver's snapshot writer). Called synchronously. */
+export interface SnapshotSink {
+  record(record: SnapshotRecord): void;
+}
+
+/** Logging hook (structurally the `Logger` of `@serf-ts/memberlist`, minus `child`). */
+export interface SerfMachineLogger {
+  debug(msg: string, fields?: Readonly<Record<string, unknown>>): void;
+  info(msg: string, fields?: Readonly<Record<string, unknown>>): void;
+  warn(msg: string, fields?: Readonly<Record<string, unknown>>): void;
+  error(msg: string, fields?: Readonly<Record<string, unknown>>): void;
+}
+
+/** Ports and hooks of a machine. */
+export interface SerfMachineHooks {
+  /** The keyring the key queries act on; absent = encryption not enabled. */
+  readonly keyring?: KeyringPort | undefined;
+  /** Snapshot writer; absent = no snapshot records. */
+  readonly snapshot?: SnapshotSink | undefined;
+  /** Logs (no-op by default). */
+  readonly logger?: SerfMachineLogger | undefined;
+  /**
+   * Admission filter (Go `Config.Merge`, a `MergeDelegate`): called with the members of a
+   * join push/pull, and with single members announced by alive messages; return a reason to
+   * refuse them (memberlist then ignores the state), `undefined` to accept. Members carry
+   * status `left` when memberlist has them left, else `none`. Must be pure and synchronous.
+   */
+  readonly merge?: ((members: readonly Member[]) => string | undefined) | undefined;
+  /**
+   * Test seam (Go `messageDropper`): inbound serf messages of the types it returns true for
+   * are ignored; `JOIN` also drops memberlist join notifications, `PUSH_PULL` push/pull
+   * user state, as in Go.
+   * @internal
+   */
+  readonly messageDropper?: ((type: SerfMessageType) => boolean) | undefined;
+}
+
+/** Local serf instance state (Go `SerfState`). */
+export type SerfState = "alive" | "leaving" | "left" | "shutdown";
+
+/** Parameters of {@link SerfMachine.query} (Go `QueryParam` + name and payload). */
+export interface SerfQueryParams {
+  readonly name: string;
+  /** @default empty */
+  readonly payload?: Uint8Array | undefined;
+  /** Only these nodes process the query. */
+  readonly filterNodes?: readonly string[] | undefined;
+  /** Tag → Go regular expression (unanchored) the node's tag must match. */
+  readonly filterTags?: Readonly<Record<string, string>> | ReadonlyMap<string, string> | undefined;
+  /** Ask every processing node for an ack. @default false */
+  readonly requestAck?: boolean | undefined;
+  /** Extra relayed copies of every ack/response (0–255). @default 0 */
+  readonly relayFactor?: number | undefined;
+  /** @default `defaultQueryTimeoutMs()` (also when 0) */
+  readonly timeoutMs?: number | undefined;
+}
+
+/** A query this node sent: its events carry the same `lTime` and `id`. */
+export interface SerfQueryHandle {
+  readonly lTime: number;
+  readonly id: number;
+  /** Time (ms) the query closes. */
+  readonly deadline: number;
+}
+
+/** Options of the key operations. */
+export interface KeyOperationOptions {
+  /** Relayed copies of each response (Go `KeyRequestOptions.RelayFactor`). @default 0 */
+  readonly relayFactor?: number | undefined;
+}
+
+/** Operator statistics (Go `Stats`, values as numbers). */
+export interface SerfStats {
+  readonly members: number;
+  readonly failed: number;
+  readonly left: number;
+  readonly healthScore: number;
+  readonly memberTime: number;
+  readonly eventTime: number;
+  readonly queryTime: number;
+  readonly intentQueue: number;
+  readonly eventQueue: number;
+  readonly queryQueue: number;
+  readonly encrypted: boolean;
+  /** `undefined` when coordinates are disabled. */
+  readonly coordinateResets: number | undefined;
+}
+
+/** Error code of {@link SerfMachineError}. */
+export const SerfMachineErrorCode = {
+  /** The operation is not allowed in the current state (join after leave, …). */
+  STATE: "SERF_ERR_STATE",
+  /** The serf protocol in use does not support the operation (queries below 4). */
+  UNSUPPORTED: "SERF_ERR_UNSUPPORTED",
+  /** A response to an unknown, expired or already answered query. */
+  RESPOND: "SERF_ERR_RESPOND",
+} as const;
+export type SerfMachineErrorCode = (typeof SerfMachineErrorCode)[keyof typeof SerfMachineErrorCode];
+
+/** An operation the machine refused; the message is Go's text where Go has one. */
+export class SerfMachineError extends SerfError {
+  constructor(code: SerfMachineErrorCode, message: string) {
+    super(code, message);
+    this.name = "SerfMachineError";
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Internal types
+
+interface SerfBroadcast {
+  readonly message: Uint8Array;
+  finished?(): void;
+}
+
+type SerfTimer =
+  | { readonly kind: "reap" }
+  | { readonly kind: "reconnect" }
+  | { readonly kind: "queue-check" }
+  | { readonly kind: "snapshot-clock" }
+  | { readonly kind: "query-deadline"; readonly lTime: number; readonly id: number }
+  | { readonly kind: "respond-expire"; readonly handle: number }
+  | { readonly kind: "leave-timeout"; readonly phase: LeavePhase }
+  | { readonly kind: "leave-propagated" }
+  | { readonly kind: "prune"; readonly name: string }
+  | { readonly kind: "force-leave-timeout"; readonly op: number }
+  | { readonly kind: "tags-timeout"; readonly op: number };
+
+type LeavePhase = "idle" | "intent" | "memberlist" | "propagate" | "done" | "failed";
+
+/** A query delivered here, answerable until its deadline. */
+interface DeliveredQuery {
+  readonly handle: number;
+  readonly lTime: number;
+  readonly id: number;
+  readonly name: string;
+  readonly addr: Uint8Array;
+  readonly port: number;
+  readonly sourceNode: string;
+  readonly relayFactor: number;
+  readonly deadline: number;
+  responded: boolean;
+}
+
+/** Who consumes the acks/responses of a query we sent. */
+type QueryConsumer =
+  | { readonly kind: "user" }
+  | {
+      readonly kind: "key";
+      readonly op: number;
+      readonly operation: KeyOperation;
+      readonly aggregator: KeyResponseAggregator;
+      done: boolean;
+    }
+  | { readonly kind: "conflict"; responses: number; matching: number };
+
+interface OwnQuery {
+  readonly collector: QueryCollector;
+  readonly consumer: QueryConsumer;
+}
+
+interface JoinOp {
+  readonly id: number;
+  readonly pending: Set<number>;
+  readonly ignoreOld: boolean;
+  contacted: number;
+  readonly errors: string[];
+}
+
+interface PendingOp {
+  readonly op: number;
+  timer: Deadline<SerfTimer> | undefined;
+}
+
+const EMPTY = new Uint8Array(0);
+
+/** How long a delivered query stays known after its deadline (for error reporting). */
+const RESPOND_GRACE_MS = 10_000;
+
+const NOOP_LOGGER: SerfMachineLogger = {
+  debug: () => {},
+  info: () => {},
+  warn: () => {},
+  error: () => {},
+};
+
+function toTagMap(
+  tags: Readonly<Record<string, string>> | ReadonlyMap<string, string> | undefined,
+): Map<string, string> {
+  if (tags === undefined) return new Map();
+  if (tags instanceof Map) return new Map(tags);
+  return new Map(Object.entries(tags as Readonly<Record<string, string>>));
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** A tiny FIFO. */
+class Fifo<T> {
+  private items: T[] = [];
+  private head = 0;
+  push(item: T): void {
+    this.items.push(item);
+  }
+  shift(): T | undefined {
+    if (this.head >= this.items.length) return undefined;
+    const item = this.items[this.head] as T;
+    this.items[this.head] = undefined as T;
+    this.head++;
+    if (this.head === this.items.length) {
+      this.items = [];
+      this.head = 0;
+    } else if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return item;
+  }
+  get length(): number {
+    return this.items.length - this.head;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+export class SerfMachine {
+  /** The resolved options this machine runs with. */
+  readonly options: ResolvedSerfOptions;
+  /** The SWIM core serf runs on (read-only use: members, health, local node). */
+  readonly swim: SwimMachine;
+  /** The local node name. */
+  readonly name: string;
+  private readonly addr: Uint8Array;
+  private readonly port: number;
+  private tags: Map<string, string>;
+  private readonly random: Random;
+  private readonly keyring: KeyringPort | undefined;
+  private readonly sink: SnapshotSink | undefined;
+  private readonly log: SerfMachineLogger;
+  private readonly dropper: (type: SerfMessageType) => boolean;
+  private readonly merge: ((members: readonly Member[]) => string | undefined) | undefined;
+
+  private readonly clock = new LamportClock();
+  private readonly eventClock = new LamportClock();
+  private readonly queryClock = new LamportClock();
+  private readonly table: SerfMemberTable;
+  private readonly intentQueue: TransmitLimitedQueue<SerfBroadcast>;
+  private readonly eventQueue: TransmitLimitedQueue<SerfBroadcast>;
+  private readonly queryQueue: TransmitLimitedQueue<SerfBroadcast>;
+  private readonly eventBuffer: UserEventBuffer;
+  private readonly queryBuffer: QueryBuffer;
+  private readonly vivaldi: VivaldiClient | undefined;
+  private readonly coordCache = new Map<string, Coordinate>();
+
+  private readonly timers = new DeadlineQueue<SerfTimer>();
+  private readonly events = new Fifo<SerfEvent>();
+  private readonly ownQueries = new Map<number, OwnQuery>();
+  private readonly delivered = new Map<number, DeliveredQuery>();
+  private nextHandle = 1;
+  private nextOp = 1;
+
+  private readonly joinOps = new Map<number, JoinOp>();
+  private readonly joinByExchange = new Map<number, JoinOp>();
+  private ignoreOldJoins = 0;
+  private rejoinQueue: PreviousNode[] = [];
+  private rejoinExchange: number | undefined;
+  private rejoinTarget: PreviousNode | undefined;
+
+  private stateValue: SerfState = "alive";
+  private leavePhase: LeavePhase = "idle";
+  private leaveTimer: Deadline<SerfTimer> | undefined;
+  private readonly forceLeaves = new Map<number, PendingOp & { node: string }>();
+  private readonly tagOps: PendingOp[] = [];
+
+  // Snapshot writer state (Go Snapshotter's last values and leaving flag).
+  private snapLastClock = 0;
+  private snapLastEventClock = 0;
+  private snapLastQueryClock = 0;
+  private snapLeaving = false;
+
+  private nowMs: number;
+  /** > 0 while inside a SwimMachine call: no re-entry, sends and follow-ups are deferred. */
+  private swimDepth = 0;
+  private readonly afterSwim: (() => void)[] = [];
+  private readonly outbox: { to: string; payload: Uint8Array; node: string | undefined }[] = [];
+  private swimReady = false;
+
+  constructor(
+    options: ResolvedSerfOptions,
+    identity: SerfIdentity,
+    random: Random,
+    now: number,
+    snapshot?: SnapshotState | undefined,
+    hooks: SerfMachineHooks = {},
+  ) {
+    this.options = options;
+    this.name = identity.name;
+    this.addr = identity.addr;
+    this.port = identity.port;
+    this.tags = toTagMap(identity.tags);
+    this.random = random;
+    this.keyring = hooks.keyring;
+    this.sink = hooks.snapshot;
+    this.log = hooks.logger ?? NOOP_LOGGER;
+    this.dropper = hooks.messageDropper ?? (() => false);
+    this.merge = hooks.merge;
+    this.nowMs = now;
+
+    // Fails early like Go's Create ("Encoded length of tags exceeds limit of 512 bytes").
+    this.encodeLocalTags();
+
+    this.table = new SerfMemberTable({
+      selfName: this.name,
+      now: () => this.nowMs,
+      localAlive: () => this.stateValue === "alive",
+      emitMember: (type, member) => this.emitMember(type, member),
+      refuteLeave: () => {
+        this.log.debug("refuting an older leave intent");
+        this.broadcastJoin(this.clock.time());
+      },
+      schedulePrune: (name) => {
+        const delay = options.broadcastTimeoutMs + options.leavePropagateDelayMs;
+        this.timers.schedule(this.nowMs + delay, { kind: "prune", name });
+      },
+      onErase: (name) => {
+        this.vivaldi?.forgetNode(name);
+        this.coordCache.delete(name);
+      },
+      flapTimeoutMs: options.flapTimeoutMs,
+    });
+    const queueOptions = {
+      numNodes: () => this.table.size,
+      retransmitMult: options.memberlist.retransmitMult,
+    };
+    this.intentQueue = new TransmitLimitedQueue<SerfBroadcast>(queueOptions);
+    this.eventQueue = new TransmitLimitedQueue<SerfBroadcast>(queueOptions);
+    this.queryQueue = new TransmitLimitedQueue<SerfBroadcast>(queueOptions);
+    this.eventBuffer = new UserEventBuffer(options.eventBuffer);
+    this.queryBuffer = new QueryBuffer(options.queryBuffer);
+    if (!options.disableCoordinates) {
+      this.vivaldi = new VivaldiClient(random);
+      this.coordCache.set(this.name, this.vivaldi.getCoordinate());
+    }
+
+    // Clocks start at 1 (so a join LTime of 0 is never news), then witness the snapshot.
+    this.clock.increment();
+    this.eventClock.increment();
+    this.queryClock.increment();
+    if (snapshot !== undefined) {
+      this.clock.witness(snapshot.lastClock);
+      this.eventClock.witness(snapshot.lastEventClock);
+      this.queryClock.witness(snapshot.lastQueryClock);
+      this.eventBuffer.setMinTime(snapshot.lastEventClock + 1);
+      this.queryBuffer.setMinTime(snapshot.lastQueryClock + 1);
+      this.snapLastClock = snapshot.lastClock;
+      this.snapLastEventClock = snapshot.lastEventClock;
+      this.snapLastQueryClock = snapshot.lastQueryClock;
+    }
+
+    this.swimDepth++;
+    this.swim = new SwimMachine(
+      options.memberlist,
+      { name: identity.name, addr: identity.addr, port: identity.port },
+      random,
+      now,
+      this.makeDelegates(),
+    );
+    this.swimReady = true;
+    this.swimDepth--;
+    this.afterSwimCall();
+
+    this.timers.schedule(now + options.reapIntervalMs, { kind: "reap" });
+    this.timers.schedule(now + options.reconnectIntervalMs, { kind: "reconnect" });
+    this.timers.schedule(now + options.queueCheckIntervalMs, { kind: "queue-check" });
+    if (this.sink !== undefined) {
+      this.timers.schedule(now + SNAPSHOT_CLOCK_UPDATE_INTERVAL_MS, { kind: "snapshot-clock" });
+    }
+
+    if (snapshot !== undefined && snapshot.aliveNodes.size > 0) {
+      this.rejoinQueue = rejoinCandidates(snapshot, this.name, random);
+      this.nextRejoin();
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Driver inputs
+
+  /** Handles the decoded messages of one datagram received from `from` ("ip:port"). */
+  handlePacket(from: string, messages: readonly PacketMessage[], now: number): void {
+    if (!this.begin(now)) return;
+    this.inSwim(() => this.swim.handlePacket(from, messages, now));
+  }
+
+  /**
+   * Handles an inbound stream's request (push/pull, TCP ping, reliable user message).
+   * @returns the reply to write, or `undefined` to close without replying.
+   */
+  handleStreamRequest(from: string, msg: StreamRequest, now: number): StreamReply | undefined {
+    if (!this.begin(now)) return undefined;
+    return this.inSwim(() => this.swim.handleStreamRequest(from, msg, now));
+  }
+
+  /** Reports the outcome of a stream transmit (reply or failure). */
+  handleStreamReply(
+    exchange: number,
+    reply: StreamReply | StreamFailure,
+    now: number,
+  ): ExchangeOutcome | undefined {
+    if (!this.begin(now)) return undefined;
+    return this.inSwim(() => this.swim.handleStreamReply(exchange, reply, now));
+  }
+
+  /** Runs every deadline (memberlist's and serf's) that is due at `now`. */
+  handleTimeout(now: number): void {
+    if (!this.begin(now)) return;
+    this.inSwim(() => this.swim.handleTimeout(now));
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Outputs
+
+  /** Next datagram or stream exchange to perform. */
+  pollTransmit(): Transmit | undefined {
+    return this.swim.pollTransmit();
+  }
+
+  /** Next event. */
+  pollEvent(): SerfEvent | undefined {
+    return this.events.shift();
+  }
+
+  /** Absolute time (ms) at which `handleTimeout` must be called next, if any. */
+  pollTimeout(): number | undefined {
+    if (this.stateValue === "shutdown") return undefined;
+    const a = this.swim.pollTimeout();
+    const b = this.timers.peek();
+    if (a === undefined) return b;
+    if (b === undefined) return a;
+    return Math.min(a, b);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Operations
+
+  /**
+   * Joins through the given addresses ("ip:port"): one push/pull each. When at least one
+   * succeeds a join intent is broadcast. With `ignoreOld`, user events already in the remote
+   * event buffers are not delivered (the push/pull raises `eventMinTime`).
+   * @returns the join id of the `join-finished` event.
+   * @throws SerfMachineError "Serf can't Join after Leave or Shutdown".
+   */
+  join(addresses: readonly string[], ignoreOld: boolean, now: number): number {
+    if (this.stateValue !== "alive") {
+      throw new SerfMachineError(
+        SerfMachineErrorCode.STATE,
+        "Serf can't Join after Leave or Shutdown",
+      );
+    }
+    this.begin(now);
+    const op: JoinOp = {
+      id: this.nextOp++,
+      pending: new Set(),
+      ignoreOld,
+      contacted: 0,
+      errors: [],
+    };
+    this.joinOps.set(op.id, op);
+    if (ignoreOld) this.ignoreOldJoins++;
+    const ids = this.inSwim(() => this.swim.join(addresses, now));
+    for (const id of ids) {
+      op.pending.add(id);
+      this.joinByExchange.set(id, op);
+    }
+    if (op.pending.size === 0) this.finishJoin(op);
+    return op.id;
+  }
+
+  /**
+   * Starts the graceful leave (serf.md §5.6). Progress: `state`, then `leave-finished`.
+   * Calling it when already left emits `leave-finished` ok again.
+   * @throws SerfMachineError "Leave already in progress" / "Leave called after Shutdown".
+   */
+  leave(now: number): void {
+    if (this.stateValue === "left") {
+      this.emit({ type: "leave-finished", ok: true, error: undefined });
+      return;
+    }
+    if (this.stateValue === "leaving") {
+      throw new SerfMachineError(SerfMachineErrorCode.STATE, "Leave already in progress");
+    }
+    if (this.stateValue === "shutdown") {
+      throw new SerfMachineError(SerfMachineErrorCode.STATE, "Leave called after Shutdown");
+    }
+    this.begin(now);
+    this.stateValue = "leaving";
+    this.snapshotLeave();
+    const msg = { lTime: this.clock.time(), node: this.name, prune: false };
+    this.clock.increment();
+    this.handleLeaveIntent(msg);
+    if (this.table.hasAliveMembers()) {
+      this.leavePhase = "intent";
+      this.queueIntent({ type: "leave", ...msg }, () => this.defer(() => this.leaveIntentSent()));
+      this.leaveTimer = this.timers.schedule(now + this.options.broadcastTimeoutMs, {
+        kind: "leave-timeout",
+        phase: "intent",
+      });
+    } else {
+      this.startMemberlistLeave();
+    }
+    this.flushOutbox();
+  }
+
+  /**
+   * Forcibly moves a failed node to left everywhere (Go `RemoveFailedNode`), or with `prune`
+   * erases it (Go `RemoveFailedNodePrune`).
+   * @returns the op id of the `force-leave-finished` event.
+   */
+  forceLeave(node: string, prune: boolean, now: number): number {
+    this.requireRunning();
+    this.begin(now);
+    const op = this.nextOp++;
+    const msg = { lTime: this.clock.time(), node, prune };
+    this.clock.increment();
+    this.handleLeaveIntent(msg);
+    if (!this.table.hasAliveMembers()) {
+      this.emit({ type: "force-leave-finished", op, node, ok: true, error: undefined });
+      return op;
+    }
+    const pending: PendingOp & { node: string } = { op, node, timer: undefined };
+    this.forceLeaves.set(op, pending);
+    this.queueIntent({ type: "leave", ...msg }, () =>
+      this.defer(() => {
+        if (!this.forceLeaves.delete(op)) return;
+        this.timers.cancel(pending.timer);
+        this.emit({ type: "force-leave-finished", op, node, ok: true, error: undefined });
+      }),
+    );
+    pending.timer = this.timers.schedule(now + this.options.broadcastTimeoutMs, {
+      kind: "force-leave-timeout",
+      op,
+    });
+    return op;
+  }
+
+  /**
+   * Replaces the local tags and broadcasts them (memberlist alive with a new incarnation).
+   * @returns the op id of the `tags-updated` event.
+   * @throws EncodeError when the encoded tags exceed 512 bytes.
+   */
+  setTags(
+    tags: Readonly<Record<string, string>> | ReadonlyMap<string, string>,
+    now: number,
+  ): number {
+    this.requireRunning();
+    const next = toTagMap(tags);
+    const meta = encodeTags(next, { protocolVersion: this.options.protocolVersion });
+    this.begin(now);
+    this.tags = next;
+    const op = this.nextOp++;
+    this.inSwim(() => this.swim.updateMeta(meta, now));
+    if (this.swim.isUpdateComplete()) {
+      this.emit({ type: "tags-updated", op, ok: true, error: undefined });
+    } else {
+      const timer = this.timers.schedule(now + this.options.broadcastTimeoutMs, {
+        kind: "tags-timeout",
+        op,
+      });
+      this.tagOps.push({ op, timer });
+    }
+    return op;
+  }
+
+  /**
+   * Sends a user event (serf.md §6.1): delivered locally at once and gossiped.
+   * @throws SizeLimitError with Go's texts when `name` + `payload` or the encoded message is
+   *   over `userEventSizeLimit` (or 9216).
+   */
+  userEvent(name: string, payload: Uint8Array, coalesce: boolean, now: number): void {
+    this.requireRunning();
+    const nameBytes = utf8Encode(name).length;
+    checkUserEventSizeBeforeEncoding(nameBytes, payload.length, this.options.userEventSizeLimit);
+    const msg: UserEventMessage = {
+      type: "user-event",
+      lTime: this.eventClock.time(),
+      name,
+      payload: payload.length === 0 ? null : payload.slice(),
+      cc: coalesce,
+    };
+    const raw = encodeSerfMessage(msg);
+    checkEncodedUserEventSize(raw.length, this.options.userEventSizeLimit);
+    this.begin(now);
+    this.eventClock.increment();
+    this.handleUserEvent(msg);
+    this.eventQueue.queueBroadcast({ message: raw });
+  }
+
+  /**
+   * Sends a query (serf.md §7.1); it is processed locally too. Acks, responses and the end
+   * come as `query-ack`, `query-response`, `query-done` events with the handle's `lTime`.
+   * @throws SerfMachineError "Feature not supported" below protocol 4; SizeLimitError "query
+   *   exceeds limit of N bytes".
+   */
+  query(params: SerfQueryParams, now: number): SerfQueryHandle {
+    this.requireRunning();
+    this.begin(now);
+    const handle = this.startQuery(params, { kind: "user" });
+    this.flushOutbox();
+    return handle;
+  }
+
+  /**
+   * Closes one of our queries before its deadline (Go `QueryResponse.Close`); emits
+   * `query-done`. Returns false if it is not open.
+   */
+  closeQuery(lTime: number, now: number): boolean {
+    this.begin(now);
+    const own = this.ownQueries.get(lTime);
+    if (own === undefined) return false;
+    this.finishOwnQuery(lTime, own);
+    return true;
+  }
+
+  /**
+   * Answers a delivered `query` event (Go `Query.Respond`): one response, before the
+   * deadline, relayed `relayFactor` times.
+   * @throws SizeLimitError "response exceeds limit of N bytes"; SerfMachineError "response
+   *   already sent" / "response is past the deadline" / unknown handle.
+   */
+  respond(handle: number, payload: Uint8Array, now: number): void {
+    this.begin(now);
+    const q = this.delivered.get(handle);
+    if (q === undefined) {
+      throw new SerfMachineError(SerfMachineErrorCode.RESPOND, "unknown or expired query");
+    }
+    const resp = this.responseTo(q, payload);
+    const raw = encodeSerfMessage(resp);
+    this.sendResponse(q, raw);
+    this.flushOutbox();
+  }
+
+  /** Installs a key on every member (`_serf_install-key`). @returns the op id. */
+  installKey(keyBase64: string, opts: KeyOperationOptions, now: number): number {
+    return this.keyOperation("install", keyBase64, opts, now);
+  }
+
+  /** Makes a key primary on every member (`_serf_use-key`). @returns the op id. */
+  useKey(keyBase64: string, opts: KeyOperationOptions, now: number): number {
+    return this.keyOperation("use", keyBase64, opts, now);
+  }
+
+  /** Removes a key from every member (`_serf_remove-key`). @returns the op id. */
+  removeKey(keyBase64: string, opts: KeyOperationOptions, now: number): number {
+    return this.keyOperation("remove", keyBase64, opts, now);
+  }
+
+  /** Lists every member's keys (`_serf_list-keys`). @returns the op id. */
+  listKeys(opts: KeyOperationOptions, now: number): number {
+    return this.keyOperation("list", "", opts, now);
+  }
+
+  /**
+   * Stops everything (Go `Shutdown`): memberlist stops, timers are cleared, a last `clock`
+   * snapshot record is written. Queued transmits/events stay drainable.
+   */
+  shutdown(now?: number): void {
+    this.shutdownWith("requested", now);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Queries
+
+  /** Local instance state. */
+  get state(): SerfState {
+    return this.stateValue;
+  }
+
+  /** Every known member, any status (Go `Members`). */
+  members(): Member[] {
+    return this.table.list();
+  }
+
+  /** The local member (Go `LocalMember`). */
+  localMember(): Member {
+    const s = this.table.get(this.name);
+    if (s === undefined) throw new Error("local member missing"); // never: joined at start
+    return s.member;
+  }
+
+  /** One member by name. */
+  member(name: string): Member | undefined {
+    return this.table.get(name)?.member;
+  }
+
+  /** Status LTime of a member (diagnostics, tests). */
+  memberStatusLTime(name: string): number | undefined {
+    return this.table.get(name)?.statusLTime;
+  }
+
+  /** Number of members, any status (Go `NumNodes`). */
+  numNodes(): number {
+    return this.table.size;
+  }
+
+  /** The local tags. */
+  localTags(): Readonly<Record<string, string>> {
+    return Object.fromEntries(this.tags);
+  }
+
+  /** The three Lamport clocks. */
+  clocks(): { readonly member: number; readonly event: number; readonly query: number } {
+    return {
+      member: this.clock.time(),
+      event: this.eventClock.time(),
+      query: this.queryClock.time(),
+    };
+  }
+
+  /** Minimum LTimes below which events/queries are dropped. */
+  minTimes(): { readonly event: number; readonly query: number } {
+    return { event: this.eventBuffer.minTime, query: this.queryBuffer.minTime };
+  }
+
+  /** Go `DefaultQueryTimeout`: gossip interval × mult × ceil(log10(live + 1)). */
+  defaultQueryTimeoutMs(): number {
+    return defaultQueryTimeoutMs(
+      this.options.memberlist.gossipIntervalMs,
+      this.swim.numMembers(),
+      this.options.queryTimeoutMult,
+    );
+  }
+
+  /** The local Vivaldi coordinate (`undefined` when disabled). */
+  coordinate(): Coordinate | undefined {
+    return this.vivaldi?.getCoordinate();
+  }
+
+  /** The last coordinate seen for a node (the local one included). */
+  cachedCoordinate(name: string): Coordinate | undefined {
+    return this.coordCache.get(name);
+  }
+
+  /** Whether a keyring is attached (Go `EncryptionEnabled`). */
+  get encryptionEnabled(): boolean {
+    return this.keyring !== undefined;
+  }
+
+  /** Depths of the three serf broadcast queues. */
+  queueDepths(): { readonly intent: number; readonly event: number; readonly query: number } {
+    return {
+      intent: this.intentQueue.numQueued(),
+      event: this.eventQueue.numQueued(),
+      query: this.queryQueue.numQueued(),
+    };
+  }
+
+  /** Operator statistics (Go `Stats`). */
+  stats(): SerfStats {
+    return {
+      members: this.table.size,
+      failed: this.table.failed.length,
+      left: this.table.left.length,
+      healthScore: this.swim.healthScore(),
+      memberTime: this.clock.time(),
+      eventTime: this.eventClock.time(),
+      queryTime: this.queryClock.time(),
+      intentQueue: this.intentQueue.numQueued(),
+      eventQueue: this.eventQueue.numQueued(),
+      queryQueue: this.queryQueue.numQueued(),
+      encrypted: this.keyring !== undefined,
+      coordinateResets: this.vivaldi?.stats.resets,
+    };
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Plumbing
+
+  /** Advances time, runs due serf timers; false once shut down. */
+  private begin(now: number): boolean {
+    if (this.stateValue === "shutdown") return false;
+    if (now > this.nowMs) this.nowMs = now;
+    for (;;) {
+      const due = this.timers.popDue(this.nowMs);
+      if (due === undefined) break;
+      this.fire(due.payload);
+      if (this.isShut()) return false;
+    }
+    this.flushOutbox();
+    return true;
+  }
+
+  private isShut(): boolean {
+    return this.stateValue === "shutdown";
+  }
+
+  /** Runs a SwimMachine call, then serf's follow-ups (member events, deferred work, sends). */
+  private inSwim<T>(fn: () => T): T {
+    this.swimDepth++;
+    let result: T;
+    try {
+      result = fn();
+    } finally {
+      this.swimDepth--;
+    }
+    if (this.swimDepth === 0) this.afterSwimCall();
+    return result;
+  }
+
+  private afterSwimCall(): void {
+    this.syncSwimEvents();
+    // Follow-ups may call into the swim machine again (and queue more follow-ups).
+    while (this.afterSwim.length > 0) {
+      const next = this.afterSwim.shift() as () => void;
+      next();
+      this.syncSwimEvents();
+    }
+    this.flushOutbox();
+  }
+
+  /** Runs `fn` now, or after the current SwimMachine call returns. */
+  private defer(fn: () => void): void {
+    if (this.swimDepth > 0) this.afterSwim.push(fn);
+    else fn();
+  }
+
+  /**
+   * Drains memberlist notifications. Member changes apply at once (Go's event delegate runs
+   * synchronously inside memberlist), everything else after the SwimMachine call.
+   */
+  private syncSwimEvents(): void {
+    if (!this.swimReady) return;
+    for (;;) {
+      const ev = this.swim.pollEvent();
+      if (ev === undefined) break;
+      switch (ev.type) {
+        case "join":
+          if (this.dropper(1)) break; // Go drops join notifications with messageJoinType
+          this.table.nodeJoined(ev.node);
+          break;
+        case "leave":
+          this.table.nodeLeft(ev.node.name);
+          break;
+        case "update":
+          this.table.nodeUpdated(ev.node);
+          break;
+        default:
+          this.defer(() => this.onMemberlistEvent(ev));
+      }
+    }
+  }
+
+  private onMemberlistEvent(ev: MemberlistEvent): void {
+    switch (ev.type) {
+      case "conflict":
+        this.handleNodeConflict(ev.existing, ev.other);
+        return;
+      case "push-pull":
+        this.onPushPullDone(ev.exchange, ev.join, ev.ok, ev.error, ev.peer);
+        break;
+      case "leave-complete":
+        if (this.leavePhase === "memberlist") this.leavePropagate();
+        break;
+      case "update-complete":
+        this.resolveTagOps(true, undefined);
+        break;
+      default:
+        break;
+    }
+    this.emit({ type: "memberlist", event: ev });
+  }
+
+  /** Sends a serf message as a memberlist user packet (deferred inside SwimMachine calls). */
+  private sendTo(to: string, payload: Uint8Array, node: string | undefined): void {
+    this.outbox.push({ to, payload, node });
+    if (this.swimDepth === 0) this.flushOutbox();
+  }
+
+  private flushOutbox(): void {
+    if (this.swimDepth > 0 || !this.swimReady) return;
+    while (this.outbox.length > 0) {
+      const o = this.outbox.shift() as {
+        to: string;
+        payload: Uint8Array;
+        node: string | undefined;
+      };
+      if (o.node === undefined) this.swim.sendUserPacket(o.to, o.payload);
+      else this.swim.sendUserPacket(o.to, o.payload, o.node);
+    }
+  }
+
+  private emit(event: SerfEvent): void {
+    this.events.push(event);
+  }
+
+  private requireRunning(): void {
+    if (this.stateValue === "shutdown") {
+      throw new SerfMachineError(SerfMachineErrorCode.STATE, "Serf is shut down");
+    }
+  }
+
+  /**
+   * Runs input handling that must not throw into the SwimMachine (a throw there would leave
+   * memberlist's processing half done): unexpected errors are logged and the input dropped.
+   */
+  private guarded(what: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.log.error(`failed to handle ${what}`, { error: messageOf(err) });
+    }
+  }
+
+  private encodeLocalTags(): Uint8Array {
+    return encodeTags(this.tags, { protocolVersion: this.options.protocolVersion });
+  }
+
+  private makeDelegates(): CoreDelegates {
+    const delegates: CoreDelegates = {
+      nodeMeta: () => this.encodeLocalTags(),
+      notifyUserMessage: (payload) => {
+        this.syncSwimEvents();
+        this.guarded("user message", () => this.handleUserMessage(payload));
+      },
+      getBroadcasts: (overhead, limit) => this.getBroadcasts(overhead, limit),
+      localState: () => {
+        this.syncSwimEvents();
+        return this.localState();
+      },
+      mergeRemoteState: (state, join) => {
+        this.syncSwimEvents();
+        this.guarded("remote state", () => this.mergeRemoteState(state, join));
+      },
+    };
+    const merge = this.merge;
+    if (merge !== undefined) {
+      const toMember = (n: NodeInfo): Member =>
+        memberFrom(n, n.state === 3 ? MemberStatus.LEFT : MemberStatus.NONE);
+      delegates.notifyMerge = (nodes) => merge(nodes.map(toMember));
+      delegates.notifyAlive = (node) => merge([toMember(node)]);
+    }
+    if (this.options.disableCoordinates) return delegates;
+    return {
+      ...delegates,
+      ackPayload: () => encodeAckPayload((this.vivaldi as VivaldiClient).getCoordinate()),
+      notifyPingComplete: (node, rttMs, payload) => this.notifyPingComplete(node, rttMs, payload),
+    };
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Timers
+
+  private fire(t: SerfTimer): void {
+    const o = this.options;
+    const now = this.nowMs;
+    switch (t.kind) {
+      case "reap":
+        this.timers.schedule(now + o.reapIntervalMs, t);
+        this.table.reap(now, o.reconnectTimeoutMs, o.tombstoneTimeoutMs, o.recentIntentTimeoutMs);
+        return;
+      case "reconnect":
+        this.timers.schedule(now + o.reconnectIntervalMs, t);
+        this.reconnect();
+        return;
+      case "queue-check":
+        this.timers.schedule(now + o.queueCheckIntervalMs, t);
+        this.checkQueue("intent", this.intentQueue);
+        this.checkQueue("event", this.eventQueue);
+        this.checkQueue("query", this.queryQueue);
+        return;
+      case "snapshot-clock":
+        this.timers.schedule(now + SNAPSHOT_CLOCK_UPDATE_INTERVAL_MS, t);
+        this.snapshotClock();
+        return;
+      case "query-deadline": {
+        const own = this.ownQueries.get(t.lTime);
+        if (own !== undefined && own.collector.id === t.id) this.finishOwnQuery(t.lTime, own);
+        return;
+      }
+      case "respond-expire":
+        this.delivered.delete(t.handle);
+        return;
+      case "leave-timeout":
+        if (this.leavePhase !== t.phase) return;
+        this.leavePhase = "failed";
+        this.emit({
+          type: "leave-finished",
+          ok: false,
+          error:
+            t.phase === "intent"
+              ? "timeout while waiting for graceful leave"
+              : "timeout waiting for leave broadcast",
+        });
+        return;
+      case "leave-propagated":
+        if (this.leavePhase !== "propagate") return;
+        this.leavePhase = "done";
+        if (this.stateValue !== "shutdown") this.stateValue = "left";
+        this.emit({ type: "leave-finished", ok: true, error: undefined });
+        return;
+      case "prune":
+        this.table.erasePruned(t.name);
+        return;
+      case "force-leave-timeout": {
+        const p = this.forceLeaves.get(t.op);
+        if (p === undefined) return;
+        this.forceLeaves.delete(t.op);
+        this.emit({
+          type: "force-leave-finished",
+          op: t.op,
+          node: p.node,
+          ok: false,
+          error: "timed out broadcasting node removal",
+        });
+        return;
+      }
+      case "tags-timeout": {
+        const i = this.tagOps.findIndex((p) => p.op === t.op);
+        if (i < 0) return;
+        this.tagOps.splice(i, 1);
+        this.emit({
+          type: "tags-updated",
+          op: t.op,
+          ok: false,
+          error: "timeout waiting for update broadcast",
+        });
+        return;
+      }
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Broadcasts and push/pull (delegates)
+
+  private queueIntent(msg: SerfMessage, finished?: () => void): void {
+    const message = encodeSerfMessage(msg);
+    this.intentQueue.queueBroadcast(finished === undefined ? { message } : { message, finished });
+  }
+
+  /** Go `delegate.GetBroadcasts`: intents, then queries, then events, within `limit`. */
+  private getBroadcasts(overhead: number, limit: number): Uint8Array[] {
+    const out = this.intentQueue.getBroadcasts(overhead, limit);
+    let used = 0;
+    for (const m of out) used += m.length + overhead;
+    for (const m of this.queryQueue.getBroadcasts(overhead, limit - used)) {
+      out.push(m);
+      used += m.length + overhead;
+    }
+    for (const m of this.eventQueue.getBroadcasts(overhead, limit - used)) {
+      out.push(m);
+      used += m.length + overhead;
+    }
+    return out;
+  }
+
+  /** Go `delegate.LocalState`. */
+  private localState(): Uint8Array {
+    const statusLTimes = new Map<string, number>();
+    for (const [name, s] of this.table.members) statusLTimes.set(name, s.statusLTime);
+    return encodeSerfMessage({
+      type: "push-pull",
+      lTime: this.clock.time(),
+      statusLTimes,
+      leftMembers: this.table.left.map((s) => s.member.name),
+      eventLTime: this.eventClock.time(),
+      events: this.eventBuffer.slots(),
+      queryLTime: this.queryClock.time(),
+    });
+  }
+
+  /** Go `delegate.MergeRemoteState` (serf.md §5.5). */
+  private mergeRemoteState(buf: Uint8Array, isJoin: boolean): void {
+    if (buf.length === 0) {
+      this.log.error("remote state is zero bytes");
+      return;
+    }
+    if (buf[0] !== 2) {
+      this.log.error("remote state has bad type prefix", { prefix: buf[0] });
+      return;
+    }
+    if (this.dropper(2)) return;
+    let pp: SerfMessage;
+    try {
+      pp = decodeSerfMessage(buf);
+    } catch (err) {
+      this.log.error("failed to decode remote state", { error: messageOf(err) });
+      return;
+    }
+    if (pp.type !== "push-pull") return;
+    if (pp.lTime > 0) this.clock.witness(pp.lTime - 1);
+    if (pp.eventLTime > 0) this.eventClock.witness(pp.eventLTime - 1);
+    if (pp.queryLTime > 0) this.queryClock.witness(pp.queryLTime - 1);
+
+    const left = new Set<string>();
+    for (const name of pp.leftMembers) {
+      left.add(name);
+      this.handleLeaveIntent({
+        lTime: (pp.statusLTimes.get(name) ?? 0) + 1,
+        node: name,
+        prune: false,
+      });
+    }
+    for (const [name, lTime] of pp.statusLTimes) {
+      if (left.has(name)) continue;
+      this.handleJoinIntent({ lTime, node: name });
+    }
+    if (isJoin && this.ignoreOldJoins > 0) this.eventBuffer.raiseMinTime(pp.eventLTime);
+    for (const slot of pp.events) {
+      if (slot === null) continue;
+      for (const e of slot.events) {
+        this.handleUserEvent({
+          type: "user-event",
+          lTime: slot.lTime,
+          name: e.name,
+          payload: e.payload,
+          cc: false,
+        });
+      }
+    }
+  }
+
+  private notifyPingComplete(node: NodeInfo, rttMs: number, payload: Uint8Array | null): void {
+    const v = this.vivaldi;
+    if (v === undefined || payload === null || payload.length === 0) return;
+    let coord: Coordinate | null;
+    try {
+      coord = decodeAckPayload(payload);
+    } catch (err) {
+      this.log.error("failed to decode coordinate from ping", { error: messageOf(err) });
+      return;
+    }
+    if (coord === null) return;
+    const r = v.update(node.name, coord, rttMs);
+    if (!r.ok) {
+      this.log.debug("rejected coordinate", { node: node.name, reason: r.message });
+      return;
+    }
+    this.coordCache.set(node.name, coord);
+    this.coordCache.set(this.name, r.coordinate);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Serf messages
+
+  /** Go `delegate.NotifyMsg`. */
+  private handleUserMessage(buf: Uint8Array): void {
+    if (buf.length === 0) return;
+    const t = buf[0] as number;
+    if (this.dropper(t as SerfMessageType)) return;
+    let msg: SerfMessage;
+    try {
+      msg = decodeSerfMessage(buf);
+    } catch (err) {
+      this.log.error("error decoding serf message", { type: t, error: messageOf(err) });
+      return;
+    }
+    let rebroadcast = false;
+    let queue = this.intentQueue;
+    switch (msg.type) {
+      case "leave":
+        this.log.debug("messageLeaveType", { node: msg.node });
+        rebroadcast = this.handleLeaveIntent(msg);
+        break;
+      case "join":
+        this.log.debug("messageJoinType", { node: msg.node });
+        rebroadcast = this.handleJoinIntent(msg);
+        break;
+      case "user-event":
+        rebroadcast = this.handleUserEvent(msg);
+        queue = this.eventQueue;
+        break;
+      case "query":
+        rebroadcast = this.handleQuery(msg);
+        queue = this.queryQueue;
+        break;
+      case "query-response":
+        this.handleQueryResponse(msg);
+        break;
+      case "relay": {
+        const to = formatAddress(msg.destAddr.ip, msg.destAddr.port);
+        this.log.debug("relaying response", { to });
+        this.sendTo(to, msg.message, msg.destName);
+        break;
+      }
+      default:
+        this.log.warn("received message of unknown type", { type: t });
+    }
+    if (rebroadcast) queue.queueBroadcast({ message: buf.slice() });
+  }
+
+  /** Witness + Go `handleNodeLeaveIntent`. */
+  private handleLeaveIntent(msg: { lTime: number; node: string; prune: boolean }): boolean {
+    this.clock.witness(msg.lTime);
+    return this.table.applyLeaveIntent(msg);
+  }
+
+  /** Witness + Go `handleNodeJoinIntent`. */
+  private handleJoinIntent(msg: { lTime: number; node: string }): boolean {
+    this.clock.witness(msg.lTime);
+    return this.table.applyJoinIntent(msg);
+  }
+
+  /** Go `broadcastJoin`. */
+  private broadcastJoin(lTime: number): void {
+    this.clock.witness(lTime);
+    this.handleJoinIntent({ lTime, node: this.name });
+    this.queueIntent({ type: "join", lTime, node: this.name });
+  }
+
+  /** Go `handleUserEvent` (serf.md §6.2). @returns whether to rebroadcast. */
+  private handleUserEvent(msg: UserEventMessage): boolean {
+    const verdict = this.eventBuffer.offer(msg, this.eventClock);
+    if (verdict !== "new") {
+      if (verdict === "too-old") {
+        this.log.warn("received old event", { name: msg.name, lTime: msg.lTime });
+      }
+      return false;
+    }
+    if (this.sink !== undefined && !this.snapLeaving && msg.lTime > this.snapLastEventClock) {
+      this.snapLastEventClock = msg.lTime;
+      this.sink.record({ kind: "event-clock", value: msg.lTime });
+    }
+    this.emit({
+      type: "user",
+      name: msg.name,
+      payload: msg.payload === null ? EMPTY : msg.payload.slice(),
+      lTime: msg.lTime,
+      coalesce: msg.cc,
+    });
+    return true;
+  }
+
+  /** Go `handleQuery` (serf.md §7.2). @returns whether to rebroadcast. */
+  private handleQuery(q: QueryMessage): boolean {
+    const verdict = this.queryBuffer.offer(q, this.queryClock);
+    if (verdict !== "new") {
+      if (verdict === "too-old") this.log.warn("received old query", { name: q.name });
+      return false;
+    }
+    const rebroadcast = (q.flags & QueryFlag.NO_BROADCAST) === 0;
+    const filters: (QueryFilter | undefined)[] = [];
+    for (const f of q.filters ?? []) {
+      try {
+        filters.push(decodeFilter(f));
+      } catch {
+        filters.push(undefined);
+      }
+    }
+    const verdictFilters = evaluateFilters(filters, { nodeName: this.name, tags: this.tags });
+    if (!verdictFilters.pass) {
+      if (verdictFilters.reason !== "node-not-listed" && verdictFilters.reason !== "tag-mismatch") {
+        this.log.warn("query filter not evaluated", { reason: verdictFilters.reason });
+      }
+      return rebroadcast;
+    }
+    if ((q.flags & QueryFlag.ACK) !== 0) {
+      const ack: QueryResponseMessage = {
+        type: "query-response",
+        lTime: q.lTime,
+        id: q.id,
+        from: this.name,
+        flags: QueryResponseFlag.ACK,
+        payload: null,
+      };
+      const raw = encodeSerfMessage(ack);
+      this.sendTo(formatAddress(q.addr, q.port), raw, q.sourceNode);
+      try {
+        this.relayResponse(q.relayFactor, q.addr, q.port, q.sourceNode, raw);
+      } catch (err) {
+        this.log.error("failed to relay ack", { error: messageOf(err) });
+      }
+    }
+    this.deliverQuery(q);
+    return rebroadcast;
+  }
+
+  /** Hands a processed query to the internal handler or the application. */
+  private deliverQuery(q: QueryMessage): void {
+    const deadline = this.nowMs + q.timeoutNs / 1e6;
+    const rec: DeliveredQuery = {
+      handle: this.nextHandle++,
+      lTime: q.lTime,
+      id: q.id,
+      name: q.name,
+      addr: q.addr,
+      port: q.port,
+      sourceNode: q.sourceNode,
+      relayFactor: q.relayFactor,
+      deadline,
+      responded: false,
+    };
+    // Go's snapshotter sits before the internal-query stage: internal queries count too.
+    if (this.sink !== undefined && !this.snapLeaving && q.lTime > this.snapLastQueryClock) {
+      this.snapLastQueryClock = q.lTime;
+      this.sink.record({ kind: "query-clock", value: q.lTime });
+    }
+    if (isInternalQueryName(q.name)) {
+      this.handleInternalQuery(rec, q.payload ?? EMPTY);
+      return;
+    }
+    this.delivered.set(rec.handle, rec);
+    // Kept a while past the deadline so a late respond() gets Go's "past the deadline" error.
+    this.timers.schedule(deadline + RESPOND_GRACE_MS, {
+      kind: "respond-expire",
+      handle: rec.handle,
+    });
+    this.emit({
+      type: "query",
+      name: q.name,
+      payload: q.payload === null ? EMPTY : q.payload.slice(),
+      lTime: q.lTime,
+      id: q.id,
+      sourceNode: q.sourceNode,
+      sourceAddress: formatAddress(q.addr, q.port),
+      handle: rec.handle,
+      deadline,
+    });
+  }
+
+  /** Go `serfQueries.handleQuery`. */
+  private handleInternalQuery(q: DeliveredQuery, payload: Uint8Array): void {
+    const respond = (p: Uint8Array): void => {
+      try {
+        this.sendResponse(q, encodeSerfMessage(this.responseTo(q, p)));
+      } catch (err) {
+        this.log.error("failed to respond to internal query", {
+          name: q.name,
+          error: messageOf(err),
+        });
+      }
+    };
+    switch (q.name) {
+      case "_serf_ping":
+        return;
+      case "_serf_conflict": {
+        const node = utf8Decode(payload);
+        if (node === this.name) return; // never answer about ourselves
+        const member = this.table.get(node)?.member;
+        respond(encodeConflictResponsePayload(member === undefined ? null : memberToWire(member)));
+        return;
+      }
+      case KEY_QUERY_NAMES.install:
+      case KEY_QUERY_NAMES.use:
+      case KEY_QUERY_NAMES.remove: {
+        const operation: KeyOperation =
+          q.name === KEY_QUERY_NAMES.install
+            ? "install"
+            : q.name === KEY_QUERY_NAMES.use
+              ? "use"
+              : "remove";
+        const resp = answerKeyQuery(operation, payload, this.keyring);
+        if (!resp.result)
+          this.log.error("key query failed", { name: q.name, message: resp.message });
+        respond(encodeSerfMessage({ type: "key-response", ...resp }));
+        return;
+      }
+      case KEY_QUERY_NAMES.list: {
+        const resp = answerKeyQuery("list", payload, this.keyring);
+        const fitted = fitKeyListResponse(
+          resp,
+          (p) => encodeSerfMessage(this.responseTo(q, p)),
+          this.options.queryResponseSizeLimit,
+        );
+        if (fitted === undefined) {
+          this.log.error("Failed to truncate response so that it fits into message");
+          return;
+        }
+        if (fitted.truncated) this.log.warn("truncated key list response");
+        try {
+          this.sendResponse(q, fitted.raw);
+        } catch (err) {
+          this.log.error("failed to respond to key query", { error: messageOf(err) });
+        }
+        return;
+      }
+      default:
+        this.log.warn("unhandled internal query", { name: q.name });
+    }
+  }
+
+  private responseTo(q: DeliveredQuery, payload: Uint8Array): QueryResponseMessage {
+    return { type: "query-response", lTime: q.lTime, id: q.id, from: this.name, flags: 0, payload };
+  }
+
+  /** Go `respondWithMessageAndResponse`: checks, sends, relays, marks answered. */
+  private sendResponse(q: DeliveredQuery, raw: Uint8Array): void {
+    checkQueryResponseSize(raw.length, this.options.queryResponseSizeLimit);
+    if (q.responded) {
+      throw new SerfMachineError(SerfMachineErrorCode.RESPOND, "response already sent");
+    }
+    if (this.nowMs > q.deadline) {
+      throw new SerfMachineError(SerfMachineErrorCode.RESPOND, "response is past the deadline");
+    }
+    this.sendTo(formatAddress(q.addr, q.port), raw, q.sourceNode);
+    this.relayResponse(q.relayFactor, q.addr, q.port, q.sourceNode, raw);
+    q.responded = true;
+  }
+
+  /** Go `relayResponse` (serf.md §7.5). */
+  private relayResponse(
+    relayFactor: number,
+    addr: Uint8Array,
+    port: number,
+    sourceNode: string,
+    raw: Uint8Array,
+  ): void {
+    if (relayFactor === 0) return;
+    const members = this.table.list();
+    if (members.length < relayFactor + 1) return;
+    const relay = encodeSerfMessage({
+      type: "relay",
+      destAddr: { ip: addr, port, zone: "" },
+      destName: sourceNode,
+      message: raw,
+    });
+    checkRelaySize(relay.length, this.options.queryResponseSizeLimit);
+    const targets = selectRelayTargets(members, relayFactor, this.name, this.random);
+    for (const m of targets) this.sendTo(formatAddress(m.addr, m.port), relay, m.name);
+  }
+
+  /** Go `handleQueryResponse` (serf.md §7.6). */
+  private handleQueryResponse(resp: QueryResponseMessage): void {
+    const own = this.ownQueries.get(resp.lTime);
+    if (own === undefined) {
+      this.log.warn("reply for non-running query", {
+        lTime: resp.lTime,
+        id: resp.id,
+        from: resp.from,
+      });
+      return;
+    }
+    const outcome = own.collector.collect(resp, this.nowMs);
+    if (outcome.kind === "rejected") {
+      this.log.debug("query reply ignored", { reason: outcome.reason, message: outcome.message });
+      return;
+    }
+    const c = own.consumer;
+    if (outcome.kind === "ack") {
+      if (c.kind === "user") {
+        this.emit({ type: "query-ack", lTime: resp.lTime, id: resp.id, from: outcome.from });
+      }
+      return;
+    }
+    const payload = outcome.payload ?? EMPTY;
+    switch (c.kind) {
+      case "user":
+        this.emit({
+          type: "query-response",
+          lTime: resp.lTime,
+          id: resp.id,
+          from: outcome.from,
+          payload: payload.slice(),
+        });
+        return;
+      case "key":
+        if (c.done) return;
+        if (c.aggregator.add(outcome.from, payload)) {
+          c.done = true;
+          this.finishKeyOp(c);
+        }
+        return;
+      case "conflict": {
+        if (payload.length < 1 || payload[0] !== 6) {
+          this.log.error("invalid conflict query response type");
+          return;
+        }
+        let member: ReturnType<typeof decodeConflictResponsePayload>;
+        try {
+          member = decodeConflictResponsePayload(payload);
+        } catch (err) {
+          this.log.error("failed to decode conflict query response", { error: messageOf(err) });
+          return;
+        }
+        c.responses++;
+        if (member !== null && sameIp(member.addr, this.addr) && member.port === this.port) {
+          c.matching++;
+        }
+        return;
+      }
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Sending queries
+
+  private startQuery(params: SerfQueryParams, consumer: QueryConsumer): SerfQueryHandle {
+    if (this.options.protocolVersion < 4) {
+      throw new SerfMachineError(SerfMachineErrorCode.UNSUPPORTED, "Feature not supported");
+    }
+    const timeoutMs =
+      params.timeoutMs === undefined || params.timeoutMs === 0
+        ? this.defaultQueryTimeoutMs()
+        : params.timeoutMs;
+    const relayFactor = params.relayFactor ?? 0;
+    if (!Number.isInteger(relayFactor) || relayFactor < 0 || relayFactor > 255) {
+      throw new RangeError(`relayFactor must be in [0, 255], got ${relayFactor}`);
+    }
+    const filters: Uint8Array[] = [];
+    if (params.filterNodes !== undefined && params.filterNodes.length > 0) {
+      filters.push(encodeFilter({ type: "node", nodes: [...params.filterNodes] }));
+    }
+    const tagEntries =
+      params.filterTags === undefined
+        ? []
+        : params.filterTags instanceof Map
+          ? [...params.filterTags]
+          : Object.entries(params.filterTags as Readonly<Record<string, string>>);
+    for (const [tag, expr] of tagEntries) filters.push(encodeFilter({ type: "tag", tag, expr }));
+    const payload = params.payload ?? EMPTY;
+    const q: QueryMessage = {
+      type: "query",
+      lTime: this.queryClock.time(),
+      id: this.random.nextUint32() & 0x7fffffff,
+      addr: this.addr,
+      port: this.port,
+      sourceNode: this.name,
+      filters: filters.length === 0 ? null : filters,
+      flags: params.requestAck === true ? QueryFlag.ACK : 0,
+      relayFactor,
+      timeoutNs: Math.round(timeoutMs * 1e6),
+      name: params.name,
+      payload: payload.length === 0 ? null : payload.slice(),
+    };
+    const raw = encodeSerfMessage(q);
+    checkQuerySize(raw.length, this.options.querySizeLimit);
+    const deadline = this.nowMs + timeoutMs;
+    const collector = new QueryCollector({
+      lTime: q.lTime,
+      id: q.id,
+      deadline,
+      requestAck: params.requestAck === true,
+      // Go's channels hold NumMembers entries but are drained concurrently; bound generously.
+      maxResponses: Math.max(1024, 4 * this.swim.numMembers()),
+    });
+    this.ownQueries.get(q.lTime)?.collector.close();
+    this.ownQueries.set(q.lTime, { collector, consumer });
+    this.timers.schedule(deadline, { kind: "query-deadline", lTime: q.lTime, id: q.id });
+    this.handleQuery(q);
+    this.queryQueue.queueBroadcast({ message: raw });
+    return { lTime: q.lTime, id: q.id, deadline };
+  }
+
+  private finishOwnQuery(lTime: number, own: OwnQuery): void {
+    this.ownQueries.delete(lTime);
+    own.collector.close();
+    const c = own.consumer;
+    switch (c.kind) {
+      case "user":
+        this.emit({
+          type: "query-done",
+          lTime,
+          id: own.collector.id,
+          acks: [...own.collector.acks],
+          responders: [...own.collector.responders],
+        });
+        return;
+      case "key":
+        if (!c.done) {
+          c.done = true;
+          this.finishKeyOp(c);
+        }
+        return;
+      case "conflict": {
+        const majority = Math.floor(c.responses / 2) + 1;
+        const won = c.matching >= majority;
+        this.emit({
+          type: "name-conflict-resolved",
+          matching: c.matching,
+          responses: c.responses,
+          won,
+        });
+        if (won) {
+          this.log.info("majority in name conflict resolution", { matching: c.matching });
+        } else {
+          this.log.warn("minority in name conflict resolution, quitting", { matching: c.matching });
+          this.shutdownWith("name-conflict", this.nowMs);
+        }
+        return;
+      }
+    }
+  }
+
+  private keyOperation(
+    operation: KeyOperation,
+    keyBase64: string,
+    opts: KeyOperationOptions,
+    now: number,
+  ): number {
+    this.requireRunning();
+    const rawKey = decodeBase64Std(keyBase64);
+    const payload = encodeKeyRequestPayload(rawKey);
+    this.begin(now);
+    const aggregator = new KeyResponseAggregator(this.swim.numMembers());
+    const op = this.nextOp++;
+    const consumer: QueryConsumer = { kind: "key", op, operation, aggregator, done: false };
+    this.startQuery(
+      { name: KEY_QUERY_NAMES[operation], payload, relayFactor: opts.relayFactor ?? 0 },
+      consumer,
+    );
+    this.flushOutbox();
+    return op;
+  }
+
+  private finishKeyOp(c: Extract<QueryConsumer, { kind: "key" }>): void {
+    this.emit({
+      type: "key-operation",
+      op: c.op,
+      operation: c.operation,
+      response: c.aggregator.response(),
+      error: c.aggregator.error(),
+    });
+  }
+
+  /** Go `handleNodeConflict` + `resolveNodeConflict`. */
+  private handleNodeConflict(existing: NodeInfo, other: NodeInfo): void {
+    const local = existing.name === this.name;
+    const resolving = local && this.options.enableNameConflictResolution && !this.isShut();
+    this.emit({
+      type: "name-conflict",
+      node: existing.name,
+      existing: existing.address,
+      other: other.address,
+      local,
+      resolving,
+    });
+    if (!local) {
+      this.log.warn("name conflict", {
+        node: existing.name,
+        existing: existing.address,
+        other: other.address,
+      });
+      return;
+    }
+    this.log.error("node name conflicts with another node", { other: other.address });
+    if (!resolving) return;
+    try {
+      this.startQuery(
+        { name: "_serf_conflict", payload: utf8Encode(this.name) },
+        { kind: "conflict", responses: 0, matching: 0 },
+      );
+    } catch (err) {
+      this.log.error("failed to start name resolution query", { error: messageOf(err) });
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Join, rejoin, reconnect
+
+  private onPushPullDone(
+    exchange: number,
+    join: boolean,
+    ok: boolean,
+    error: string | undefined,
+    peer: string,
+  ): void {
+    if (!join) return;
+    if (exchange === this.rejoinExchange) {
+      this.rejoinExchange = undefined;
+      if (ok) {
+        this.emit({ type: "rejoin-finished", ok: true, node: this.rejoinTarget?.name });
+        this.rejoinQueue = [];
+      } else {
+        this.nextRejoin();
+      }
+      return;
+    }
+    const op = this.joinByExchange.get(exchange);
+    if (op === undefined) return;
+    this.joinByExchange.delete(exchange);
+    op.pending.delete(exchange);
+    if (ok) op.contacted++;
+    else op.errors.push(`Failed to join ${peer}: ${error ?? "unknown error"}`);
+    if (op.pending.size === 0) this.finishJoin(op);
+  }
+
+  private finishJoin(op: JoinOp): void {
+    this.joinOps.delete(op.id);
+    if (op.ignoreOld) this.ignoreOldJoins--;
+    if (op.contacted > 0 && this.stateValue === "alive") this.broadcastJoin(this.clock.time());
+    this.emit({
+      type: "join-finished",
+      join: op.id,
+      contacted: op.contacted,
+      error: op.contacted > 0 ? undefined : op.errors.join("; ") || "no addresses to join",
+    });
+  }
+
+  /** Go `handleRejoin`: previous members from the snapshot, one at a time. */
+  private nextRejoin(): void {
+    for (;;) {
+      const prev = this.rejoinQueue.shift();
+      if (prev === undefined) {
+        this.rejoinTarget = undefined;
+        this.emit({ type: "rejoin-finished", ok: false, node: undefined });
+        return;
+      }
+      if (prev.name === this.name) continue;
+      this.rejoinTarget = prev;
+      this.log.info("attempting re-join to previously known node", {
+        node: prev.name,
+        addr: prev.addr,
+      });
+      const [id] = this.inSwim(() => this.swim.join([prev.addr], this.nowMs));
+      if (id === undefined) continue;
+      this.rejoinExchange = id;
+      return;
+    }
+  }
+
+  /** Go `reconnect` (serf.md §5.8). */
+  private reconnect(): void {
+    const failed = this.table.failed;
+    if (failed.length === 0) return;
+    const numFailed = failed.length;
+    let numAlive = this.table.size - failed.length - this.table.left.length;
+    if (numAlive <= 0) numAlive = 1;
+    if (this.random.nextFloat() > numFailed / numAlive) return;
+    const mem = failed[randomIntn(this.random, numFailed)] as MemberState;
+    const address = formatAddress(mem.member.addr, mem.member.port);
+    this.log.info("attempting reconnect", { node: mem.member.name, address });
+    this.emit({ type: "reconnect", node: mem.member.name, address });
+    this.inSwim(() => this.swim.join([address], this.nowMs));
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Leave
+
+  private leaveIntentSent(): void {
+    if (this.leavePhase !== "intent") return;
+    this.timers.cancel(this.leaveTimer);
+    this.startMemberlistLeave();
+  }
+
+  private startMemberlistLeave(): void {
+    this.leavePhase = "memberlist";
+    this.inSwim(() => this.swim.leave(this.nowMs));
+    if (this.leavePhase !== "memberlist") return; // leave-complete already handled
+    if (this.swim.isLeaveComplete()) {
+      this.leavePropagate();
+      return;
+    }
+    this.leaveTimer = this.timers.schedule(this.nowMs + this.options.broadcastTimeoutMs, {
+      kind: "leave-timeout",
+      phase: "memberlist",
+    });
+  }
+
+  private leavePropagate(): void {
+    if (this.leavePhase !== "memberlist") return;
+    this.timers.cancel(this.leaveTimer);
+    this.leavePhase = "propagate";
+    this.timers.schedule(this.nowMs + this.options.leavePropagateDelayMs, {
+      kind: "leave-propagated",
+    });
+  }
+
+  private resolveTagOps(ok: boolean, error: string | undefined): void {
+    for (const p of this.tagOps.splice(0)) {
+      this.timers.cancel(p.timer);
+      this.emit({ type: "tags-updated", op: p.op, ok, error });
+    }
+  }
+
+  private shutdownWith(reason: "requested" | "name-conflict", now: number | undefined): void {
+    if (this.stateValue === "shutdown") return;
+    if (now !== undefined && now > this.nowMs) this.nowMs = now;
+    this.snapshotClock();
+    this.stateValue = "shutdown";
+    this.swim.shutdown();
+    this.timers.clear();
+    this.emit({ type: "shutdown", reason });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Member events, snapshot records, queue depth
+
+  private emitMember(type: SerfMemberEventType, member: Member): void {
+    this.emit({ type, members: [member] });
+    const sink = this.sink;
+    if (sink === undefined || this.snapLeaving) return;
+    if (type === "member-join") {
+      sink.record({
+        kind: "alive",
+        name: member.name,
+        addr: formatSnapshotAddr(formatIp(member.addr), member.port),
+      });
+    } else if (type === "member-leave" || type === "member-failed") {
+      sink.record({ kind: "not-alive", name: member.name });
+    }
+    this.snapshotClock();
+  }
+
+  /** Go `Snapshotter.updateClock`. */
+  private snapshotClock(): void {
+    if (this.sink === undefined) return;
+    const lastSeen = this.clock.time() - 1;
+    if (lastSeen > this.snapLastClock) {
+      this.snapLastClock = lastSeen;
+      this.sink.record({ kind: "clock", value: lastSeen });
+    }
+  }
+
+  /** Go `Snapshotter.Leave`: a `leave` record; member/user/query events stop being recorded. */
+  private snapshotLeave(): void {
+    if (this.sink === undefined) return;
+    this.snapLeaving = true;
+    this.sink.record({ kind: "leave" });
+  }
+
+  /** Go `checkQueueDepth` for one queue. */
+  private checkQueue(
+    queue: SerfQueueDepthEvent["queue"],
+    q: TransmitLimitedQueue<SerfBroadcast>,
+  ): void {
+    const depth = q.numQueued();
+    const o = this.options;
+    let limit = o.maxQueueDepth;
+    if (o.minQueueDepth > 0) limit = Math.max(o.minQueueDepth, 2 * this.table.size);
+    if (depth < o.queueDepthWarning && depth <= limit) return;
+    let dropped = 0;
+    if (depth > limit) {
+      q.prune(limit);
+      dropped = depth - q.numQueued();
+      this.log.warn("queue depth exceeds limit, dropping messages", { queue, depth, limit });
+    } else {
+      this.log.warn("queue depth", { queue, depth });
+    }
+    this.emit({ type: "queue-depth", queue, depth, limit, dropped });
+  }
+}
+
+/** Go `net.IP.Equal`: IPv4 equals its IPv4-mapped IPv6 form. */
+function sameIp(a: Uint8Array, b: Uint8Array): boolean {
+  return formatIp(a) === formatIp(b);
+}
