@@ -1,0 +1,133 @@
+/**
+ * The built binary (`node dist/main.js`): the same golden comparisons as golden.test.ts for a
+ * few commands, Ctrl-C handling (only the real process has SIGINT), and the packed tarballs
+ * installed with npm and run through `npx serf`. Builds the package first (`tsc -b`).
+ */
+
+import { execFile } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import {
+  type GoAgent,
+  requireGoSerf,
+  runCommand,
+  startGoCluster,
+  stopAllGoAgents,
+  writeQueryResponder,
+} from "@serf-ts/rpc-client/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cliVersion } from "./commands/version.ts";
+import {
+  baseEnv,
+  infoText,
+  membersText,
+  normalize,
+  PACKAGE_DIR,
+  runBin,
+  runGo,
+  sortLines,
+} from "./golden.harness.ts";
+
+const haveGo = requireGoSerf();
+
+function exec(file: string, args: readonly string[], cwd: string, timeoutMs = 120_000) {
+  return new Promise<string>((resolvePromise, reject) => {
+    execFile(
+      file,
+      [...args],
+      { cwd, timeout: timeoutMs, killSignal: "SIGKILL" },
+      (err, out, errOut) => {
+        if (err) reject(new Error(`${file} ${args.join(" ")}: ${err.message}\n${errOut}${out}`));
+        else resolvePromise(out);
+      },
+    );
+  });
+}
+
+describe.skipIf(!haveGo)("the built `serf` binary", () => {
+  let dir = "";
+  let cluster: GoAgent[] = [];
+  const a = (): string => `-rpc-addr=${cluster[0]?.rpcAddress}`;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "serf-ts-cli-bin-"));
+    const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
+    const [, agents] = await Promise.all([
+      exec(process.execPath, [tsc, "-b", PACKAGE_DIR], PACKAGE_DIR),
+      startGoCluster(2, () => ({ eventHandlers: [`query:greet=${writeQueryResponder(dir)}`] })),
+    ]);
+    cluster = agents;
+  }, 120_000);
+
+  afterAll(async () => {
+    await stopAllGoAgents();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("prints what Go prints", async () => {
+    const cases: [string[], (t: string) => string][] = [
+      [["members", a()], membersText],
+      [["members", "-format=json", a()], sortLines],
+      [["info", a()], infoText],
+      [["query", "-timeout=300ms", a(), "greet"], sortLines],
+      [["members", "-rpc-addr=127.0.0.1:1"], (t) => t],
+      [["join", a()], (t) => t],
+      [["--help"], (t) => t],
+      [["bogus"], (t) => t],
+    ];
+    for (const [args, f] of cases) {
+      const go = await runGo(args);
+      const ours = await runBin(args);
+      expect(normalize(ours, f), `serf ${args.join(" ")}`).toEqual(normalize(go, f));
+    }
+    const version = await runBin(["version"]);
+    expect(version.stdout).toMatch(
+      /^\d+\.\d+\.\d+\S*\nAgent Protocol: 5 \(Understands back to: 2\)\n$/,
+    );
+  });
+
+  it("Ctrl-C: monitor exits 0, query and reachability exit 1, as Go", async () => {
+    const cases: [string[], (t: string) => string][] = [
+      [["monitor", a()], () => ""],
+      [["query", "-timeout=30s", a(), "slow"], sortLines],
+      [["reachability", a()], (t) => t],
+    ];
+    for (const [args, f] of cases) {
+      const [go, ours] = await Promise.all([
+        runGo(args, { interruptAfterMs: 800 }),
+        runBin(args, { interruptAfterMs: 800 }),
+      ]);
+      expect(normalize(ours, f), `serf ${args.join(" ")}`).toEqual(normalize(go, f));
+    }
+  });
+
+  it("installs from the packed tarballs and runs through npx", async () => {
+    const tgz = join(dir, "tgz");
+    const app = join(dir, "app");
+    for (const pkg of ["wire", "keygen", "rpc-client", "cli"]) {
+      await exec("pnpm", ["pack", "--pack-destination", tgz], resolve(PACKAGE_DIR, "..", pkg));
+    }
+    const tarballs = readdirSync(tgz).map((f) => join(tgz, f));
+    expect(tarballs).toHaveLength(4);
+    rmSync(app, { recursive: true, force: true });
+    mkdirSync(app, { recursive: true });
+    writeFileSync(join(app, "package.json"), JSON.stringify({ name: "app", private: true }));
+    await exec("npm", ["install", "--offline", "--no-audit", "--no-fund", ...tarballs], app);
+
+    const env = baseEnv({ npm_config_cache: join(dir, "npm-cache") });
+    const npx = (args: string[]) =>
+      runCommand("npx", ["--offline", "serf", ...args], { env, cwd: app, timeoutMs: 30_000 });
+    const version = await npx(["version"]);
+    expect(version.code).toBe(0);
+    expect(version.stdout).toBe(`${cliVersion()}\nAgent Protocol: 5 (Understands back to: 2)\n`);
+    const key = await npx(["keygen"]);
+    expect(key.code).toBe(0);
+    expect(key.stdout).toMatch(/^[A-Za-z0-9+/]{43}=\n$/);
+    // (npx itself may warn on stderr about the local npm configuration.)
+    const members = normalize(await npx(["members", a()]), membersText);
+    const go = normalize(await runGo(["members", a()]), membersText);
+    expect([members.stdout, members.code]).toEqual([go.stdout, go.code]);
+  }, 60_000);
+});

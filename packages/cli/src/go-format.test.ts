@@ -1,0 +1,142 @@
+import { describe, expect, it } from "vitest";
+import {
+  columnize,
+  formatIp,
+  formatTcpAddr,
+  goArray,
+  goBytesOrNil,
+  goDecodeUtf8,
+  goFixed,
+  goJson,
+  goMap,
+  goQuote,
+  goSharpV,
+  goString,
+  goUint,
+} from "./go-format.ts";
+
+describe("goQuote (strconv.Quote)", () => {
+  it("escapes like Go", () => {
+    expect(goQuote("nobody")).toBe('"nobody"');
+    expect(goQuote('a"b\\c')).toBe('"a\\"b\\\\c"');
+    expect(goQuote("\n\t\x07\x00\x7f")).toBe('"\\n\\t\\a\\x00\\x7f"');
+    expect(goQuote("héllo ☃")).toBe('"héllo ☃"');
+    expect(goQuote("\u200b")).toBe('"\\u200b"');
+  });
+});
+
+describe("goDecodeUtf8", () => {
+  it("replaces each invalid byte with one U+FFFD, as Go's range loop", () => {
+    expect(goDecodeUtf8(new Uint8Array([0x61, 0xe2, 0x82, 0x62]))).toBe("a\ufffd\ufffdb");
+    expect(goDecodeUtf8(new Uint8Array([0xed, 0xa0, 0x80]))).toBe("\ufffd\ufffd\ufffd");
+    expect(goDecodeUtf8(new Uint8Array([0xe2, 0x98, 0x83]))).toBe("☃");
+    expect(goDecodeUtf8(new Uint8Array([0xf0, 0x9f, 0x98, 0x80]))).toBe("😀");
+  });
+});
+
+describe("goJson (json.MarshalIndent)", () => {
+  it("indents, sorts map keys, keeps struct order, escapes HTML", () => {
+    const v = {
+      b: 1,
+      a: new Map<string, string>([
+        ["z", "<&>"],
+        ["y", "\u2028\b"],
+      ]),
+      e: [],
+      m: new Map(),
+      n: null,
+    };
+    expect(goJson(v)).toBe(
+      [
+        "{",
+        '  "b": 1,',
+        '  "a": {',
+        '    "y": "\\u2028\\u0008",',
+        '    "z": "\\u003c\\u0026\\u003e"',
+        "  },",
+        '  "e": [],',
+        '  "m": {},',
+        '  "n": null',
+        "}",
+      ].join("\n"),
+    );
+  });
+});
+
+describe("columnize.SimpleFormat", () => {
+  it("pads all but the last column and keeps trailing glue of empty last cells", () => {
+    expect(columnize(["e7|127.0.0.7:7946|alive|", "e8|127.0.0.8:7946|alive|"])).toBe(
+      "e7  127.0.0.7:7946  alive  \ne8  127.0.0.8:7946  alive  ",
+    );
+    expect(columnize(["failed: | n1 | Keyring is empty", "failed: | n22 | x"])).toBe(
+      "failed:  n1   Keyring is empty\nfailed:  n22  x",
+    );
+  });
+
+  it("counts widths in bytes and pads in runes, like Go's %-Ns", () => {
+    expect(columnize(["é|x", "ab|y"])).toBe("é   x\nab  y");
+  });
+
+  it("lets a decorator wrap cell text without touching the padding", () => {
+    expect(columnize(["a|alive|t", "bb|failed|u"], (_l, c, t) => (c === 1 ? `<${t}>` : t))).toBe(
+      "a   <alive>   t\nbb  <failed>  u",
+    );
+  });
+});
+
+describe("goFixed (%.Nf)", () => {
+  it("rounds exact ties half to even, like Go", () => {
+    expect(goFixed(0.0625, 3)).toBe("0.062");
+    expect(goFixed(0.1875, 3)).toBe("0.188");
+    expect(goFixed(0.125, 2)).toBe("0.12");
+    expect(goFixed(1.174, 3)).toBe("1.174");
+    expect(goFixed(3.2049, 2)).toBe("3.20");
+  });
+});
+
+describe("addresses", () => {
+  it("formats IPv4, IPv6 and v4-mapped addresses like net.IP.String", () => {
+    expect(formatIp(new Uint8Array([127, 0, 0, 1]))).toBe("127.0.0.1");
+    const v6 = new Uint8Array(16);
+    v6[15] = 1;
+    expect(formatIp(v6)).toBe("::1");
+    expect(formatTcpAddr(v6, 7946)).toBe("[::1]:7946");
+    const mapped = new Uint8Array([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 10, 0, 0, 9]);
+    expect(formatIp(mapped)).toBe("10.0.0.9");
+    const doc = new Uint8Array([0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1]);
+    expect(formatIp(doc)).toBe("2001:db8::1:0:0:1");
+  });
+});
+
+describe("goSharpV (%#v of decoded msgpack)", () => {
+  it("prints the member list example of cli.md", () => {
+    const member = goMap([
+      ["Addr", goBytesOrNil(new Uint8Array([127, 0, 0, 4]))],
+      ["DelegateCur", goUint(5)],
+      ["DelegateMax", goUint(5)],
+      ["DelegateMin", goUint(2)],
+      ["Name", goString("n4")],
+      ["Port", goUint(7946)],
+      ["ProtocolCur", goUint(2)],
+      ["ProtocolMax", goUint(5)],
+      ["ProtocolMin", goUint(1)],
+      ["Status", goString("alive")],
+      ["Tags", goMap([["role", goString("db")]])],
+    ]);
+    expect(goSharpV(goArray([member]))).toBe(
+      '[]interface {}{map[interface {}]interface {}{"Addr":[]uint8{0x7f, 0x0, 0x0, 0x4}, ' +
+        '"DelegateCur":5, "DelegateMax":5, "DelegateMin":2, "Name":"n4", "Port":0x1f0a, ' +
+        '"ProtocolCur":2, "ProtocolMax":5, "ProtocolMin":1, "Status":"alive", ' +
+        '"Tags":map[interface {}]interface {}{"role":"db"}}}',
+    );
+  });
+
+  it("prints top-level values", () => {
+    expect(goSharpV(goBytesOrNil(new Uint8Array([0x71, 0x70])))).toBe("[]byte{0x71, 0x70}");
+    expect(goSharpV(goBytesOrNil(new Uint8Array([])))).toBe("[]byte{}");
+    expect(goSharpV(goBytesOrNil(null))).toBe("<nil>");
+    expect(goSharpV(goUint(127))).toBe("127");
+    expect(goSharpV(goUint(0x86))).toBe("0x86");
+    expect(goSharpV(goString("monq"))).toBe('"monq"');
+  });
+});
