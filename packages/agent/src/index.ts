@@ -106,3 +106,39 @@ export { type SyslogSink, SyslogPriority, toSyslog } from "./logging/syslog.ts";
 
 // Go-compatible text helpers the CLI needs too
 export { formatGoDurationMs, parseGoDurationMs } from "./gocompat/duration.ts";
+
+// mDNS discovery (`serf agent -discover=CLUSTER`)
+export { AgentMdns, type AgentMdnsOptions } from "./discovery/agent-mdns.ts";
+export {
+  loopbackMdnsSocketOptions,
+  MDNS_IPV4_GROUP,
+  MDNS_POLL_INTERVAL_MS,
+  MDNS_PORT,
+  MDNS_QUERY_TIMEOUT_MS,
+  MDNS_QUIET_INTERVAL_MS,
+  MDNS_RECORD_TTL_S,
+  type MdnsLogger,
+  type MdnsSocketOptions,
+  mdnsInterfaceAddress,
+  mdnsServiceName,
+  mdnsServiceTxt,
+} from "./discovery/mdns-common.ts";
+export {
+  MdnsDiscovery,
+  type MdnsDiscoveryOptions,
+  MdnsEntryCollector,
+  type MdnsJoinResult,
+  type MdnsPeersHandler,
+  type MdnsQueryOptions,
+  type MdnsServiceEntry,
+  queryMdnsService,
+} from "./discovery/mdns-discovery.ts";
+export {
+  answerMdnsQuery,
+  MdnsService,
+  type MdnsServiceOptions,
+  type MdnsRecord,
+  MdnsZone,
+  type MdnsZoneOptions,
+  serfMdnsZone,
+} from "./discovery/mdns-service.ts";
