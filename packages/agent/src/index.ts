@@ -142,3 +142,38 @@ export {
   type MdnsZoneOptions,
   serfMdnsZone,
 } from "./discovery/mdns-service.ts";
+
+// The agent
+export {
+  Agent,
+  type AgentExit,
+  type AgentOptions,
+  type AgentUi,
+  toRpcMember,
+} from "./agent.ts";
+export {
+  type AgentCommandIo,
+  type AgentSignal,
+  type AgentSignalSource,
+  prefixedUi,
+  runAgentCommand,
+} from "./agent-command.ts";
+export { AgentError, AgentErrorCode } from "./agent-errors.ts";
+export { AgentFileError, formatTagsFile, loadKeyringFile, loadTagsFile } from "./agent-files.ts";
+export { AGENT_HELP, AGENT_SYNOPSIS } from "./agent-help.ts";
+export { createSyslogSink, type SyslogSinkOptions } from "./agent-syslog.ts";
+
+// The agent RPC server
+export {
+  type AgentBackend,
+  type AgentEvent,
+  type AgentKeyResult,
+  type AgentMemberEvent,
+  type AgentQuery,
+  type AgentQueryEvent,
+  type AgentQueryResponse,
+  type AgentUserEvent,
+  JoinError,
+} from "./rpc/agent-backend.ts";
+export { RpcListenError, RpcServer, type RpcServerOptions } from "./rpc/rpc-server.ts";
+export type { RpcLogger } from "./rpc/rpc-session.ts";

@@ -4,19 +4,20 @@
  * installed with npm and run through `npx serf`. Builds the package first (`tsc -b`).
  */
 
-import { execFile } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import {
+  eventually,
   type GoAgent,
   requireGoSerf,
   runCommand,
+  startAgentProcess,
   startGoCluster,
-  stopAllGoAgents,
+  stopAll,
   writeQueryResponder,
-} from "@serf-ts/rpc-client/testing";
+} from "@serf-ts/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cliVersion } from "./commands/version.ts";
 import {
@@ -32,18 +33,15 @@ import {
 
 const haveGo = requireGoSerf();
 
-function exec(file: string, args: readonly string[], cwd: string, timeoutMs = 120_000) {
-  return new Promise<string>((resolvePromise, reject) => {
-    execFile(
-      file,
-      [...args],
-      { cwd, timeout: timeoutMs, killSignal: "SIGKILL" },
-      (err, out, errOut) => {
-        if (err) reject(new Error(`${file} ${args.join(" ")}: ${err.message}\n${errOut}${out}`));
-        else resolvePromise(out);
-      },
+/** A build/pack/install step (tracked, killed by PID on timeout); rejects unless it exits 0. */
+async function exec(file: string, args: readonly string[], cwd: string, timeoutMs = 120_000) {
+  const r = await runCommand(file, args, { cwd, timeoutMs });
+  if (r.code !== 0) {
+    throw new Error(
+      `${file} ${args.join(" ")}: code ${r.code}, signal ${r.signal}\n${r.stderr}${r.stdout}`,
     );
-  });
+  }
+  return r.stdout;
 }
 
 describe.skipIf(!haveGo)("the built `serf` binary", () => {
@@ -56,13 +54,16 @@ describe.skipIf(!haveGo)("the built `serf` binary", () => {
     const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
     const [, agents] = await Promise.all([
       exec(process.execPath, [tsc, "-b", PACKAGE_DIR], PACKAGE_DIR),
-      startGoCluster(2, () => ({ eventHandlers: [`query:greet=${writeQueryResponder(dir)}`] })),
+      startGoCluster(2, () => ({
+        profile: "local",
+        eventHandlers: [`query:greet=${writeQueryResponder(dir)}`],
+      })),
     ]);
     cluster = agents;
   }, 120_000);
 
   afterAll(async () => {
-    await stopAllGoAgents();
+    await stopAll();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -106,15 +107,17 @@ describe.skipIf(!haveGo)("the built `serf` binary", () => {
   it("installs from the packed tarballs and runs through npx", async () => {
     const tgz = join(dir, "tgz");
     const app = join(dir, "app");
-    for (const pkg of ["wire", "keygen", "rpc-client", "cli"]) {
+    const packages = ["wire", "keygen", "memberlist", "serf", "agent", "rpc-client", "cli"];
+    for (const pkg of packages) {
       await exec("pnpm", ["pack", "--pack-destination", tgz], resolve(PACKAGE_DIR, "..", pkg));
     }
     const tarballs = readdirSync(tgz).map((f) => join(tgz, f));
-    expect(tarballs).toHaveLength(4);
+    expect(tarballs).toHaveLength(packages.length);
     rmSync(app, { recursive: true, force: true });
     mkdirSync(app, { recursive: true });
     writeFileSync(join(app, "package.json"), JSON.stringify({ name: "app", private: true }));
-    await exec("npm", ["install", "--offline", "--no-audit", "--no-fund", ...tarballs], app);
+    // Online: the agent's third-party dependencies (multicast-dns) come from the registry.
+    await exec("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", ...tarballs], app);
 
     const env = baseEnv({ npm_config_cache: join(dir, "npm-cache") });
     const npx = (args: string[]) =>
@@ -129,5 +132,35 @@ describe.skipIf(!haveGo)("the built `serf` binary", () => {
     const members = normalize(await npx(["members", a()]), membersText);
     const go = normalize(await runGo(["members", a()]), membersText);
     expect([members.stdout, members.code]).toEqual([go.stdout, go.code]);
-  }, 60_000);
+
+    // `serf agent` from the installed tarballs (the bin npx runs): it starts, joins a Go agent, and leaves
+    // gracefully on SIGINT.
+    const seed = cluster[0]!;
+    let agentLog = "";
+    const agent = await startAgentProcess(
+      { label: "packed", file: join(app, "node_modules", ".bin", "serf"), args: ["agent"] },
+      {
+        join: [seed.bindAddress],
+        startTimeoutMs: 30_000,
+        onLog: (t) => {
+          agentLog += t;
+        },
+      },
+      async (p) => {
+        const r = await runGo(["members", `-rpc-addr=${p.rpcAddress}`]);
+        if (r.code !== 0) throw new Error(r.stderr);
+      },
+    );
+    const statusOnGo = async (): Promise<string> => {
+      const r = await runGo(["members", a(), `-name=${agent.name}`]);
+      return r.stdout;
+    };
+    await eventually(async () => (await statusOnGo()).includes(" alive"), {
+      describe: () => `packed agent's log:\n${agentLog}`,
+    });
+    await agent.stop("SIGINT", 10_000);
+    await eventually(async () => (await statusOnGo()).includes(" left"), {
+      describe: statusOnGo,
+    });
+  }, 120_000);
 });

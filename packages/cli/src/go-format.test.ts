@@ -1,8 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
   columnize,
-  formatIp,
-  formatTcpAddr,
   goArray,
   goBytesOrNil,
   goDecodeUtf8,
@@ -91,20 +89,6 @@ describe("goFixed (%.Nf)", () => {
     expect(goFixed(0.125, 2)).toBe("0.12");
     expect(goFixed(1.174, 3)).toBe("1.174");
     expect(goFixed(3.2049, 2)).toBe("3.20");
-  });
-});
-
-describe("addresses", () => {
-  it("formats IPv4, IPv6 and v4-mapped addresses like net.IP.String", () => {
-    expect(formatIp(new Uint8Array([127, 0, 0, 1]))).toBe("127.0.0.1");
-    const v6 = new Uint8Array(16);
-    v6[15] = 1;
-    expect(formatIp(v6)).toBe("::1");
-    expect(formatTcpAddr(v6, 7946)).toBe("[::1]:7946");
-    const mapped = new Uint8Array([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 10, 0, 0, 9]);
-    expect(formatIp(mapped)).toBe("10.0.0.9");
-    const doc = new Uint8Array([0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1]);
-    expect(formatIp(doc)).toBe("2001:db8::1:0:0:1");
   });
 });
 

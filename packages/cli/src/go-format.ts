@@ -220,53 +220,6 @@ export function goFixed(x: number, digits: number): string {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Addresses
-
-/** Go's `net.IP.String()` for 4- or 16-byte addresses. */
-export function formatIp(ip: Uint8Array): string {
-  if (ip.length === 0) return "<nil>";
-  if (ip.length === 4) return [...ip].join(".");
-  if (ip.length !== 16) return `?${[...ip].map((b) => hex(b, 2)).join("")}`;
-  const v4mapped = ip.subarray(0, 10).every((b) => b === 0) && ip[10] === 0xff && ip[11] === 0xff;
-  if (v4mapped) return [...ip.subarray(12)].join(".");
-  const groups: number[] = [];
-  for (let i = 0; i < 16; i += 2) groups.push((ip[i]! << 8) | ip[i + 1]!);
-  // Longest run (>= 2) of zero groups, the first one on ties.
-  let best = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen && j - i >= 2) {
-      best = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  let out = "";
-  for (let i = 0; i < 8; i++) {
-    if (i === best) {
-      out += "::";
-      i += bestLen - 1;
-      continue;
-    }
-    if (out !== "" && !out.endsWith(":")) out += ":";
-    out += groups[i]!.toString(16);
-  }
-  return out;
-}
-
-/** Go's `net.TCPAddr{IP, Port}.String()`. */
-export function formatTcpAddr(ip: Uint8Array, port: number): string {
-  const host = ip.length === 0 ? "" : formatIp(ip);
-  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
-}
-
-// ---------------------------------------------------------------------------------------------
 // %#v of go-msgpack's interface{} values
 
 /**

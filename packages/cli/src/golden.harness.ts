@@ -5,10 +5,11 @@
  */
 
 import { fileURLToPath } from "node:url";
-import { type CliResult, runCommand, runGoSerf } from "@serf-ts/rpc-client/testing";
+import { type CommandResult, runCommand, runGoSerf } from "@serf-ts/testkit";
 import { run } from "./run.ts";
 
-export type { CliResult };
+/** Output and exit code of one CLI run (ours or Go's). */
+export type CliResult = CommandResult;
 
 /** Absolute path of the built binary. */
 export const BIN = fileURLToPath(new URL("../dist/main.js", import.meta.url));

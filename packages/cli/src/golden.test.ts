@@ -9,14 +9,15 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
+  type AgentOptions,
   eventually,
   type GoAgent,
   requireGoSerf,
   startGoAgent,
   startGoCluster,
-  stopAllGoAgents,
+  stopAll,
   writeQueryResponder,
-} from "@serf-ts/rpc-client/testing";
+} from "@serf-ts/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { COMMANDS } from "./commands/index.ts";
 import {
@@ -36,6 +37,8 @@ import {
 } from "./golden.harness.ts";
 
 const haveGo = requireGoSerf();
+/** Shorter gossip intervals (1.6 s default query timeout), as the golden outputs assume. */
+const LOCAL: AgentOptions = { profile: "local" };
 
 /** Runs Go, then ours, with the same arguments and environment; compares normalised output. */
 async function same(
@@ -133,11 +136,16 @@ describe.skipIf(!haveGo)("golden: without an agent", () => {
     expect(Buffer.from(key.stdout.trim(), "base64")).toHaveLength(32);
   });
 
-  it("agent is not available yet and says so", async () => {
-    const r = await runOurs(["agent", "-node=x"]);
-    expect(r.code).toBe(1);
-    expect(r.stdout).toBe("");
-    expect(r.stderr).toMatch(/not available/);
+  it("agent rejects bad flags and config as Go does", async () => {
+    for (const args of [
+      ["agent", "-no-such-flag"],
+      ["agent", "-log-level=bogus", "-bind=127.0.0.1:1", "-rpc-addr=127.0.0.1:1"],
+      ["agent", "-event-handler=nosuch-event=./h.sh", "-bind=127.0.0.1:1"],
+    ]) {
+      const [go, ours] = await Promise.all([runGo(args), runOurs(args)]);
+      const pick = (r: typeof go) => ({ code: r.code, stdout: r.stdout, stderr: r.stderr });
+      expect(pick(ours), args.join(" ")).toEqual(pick(go));
+    }
   });
 });
 
@@ -163,17 +171,21 @@ describe.skipIf(!haveGo)("golden: against Go agents", () => {
     const script = writeQueryResponder(dir);
     [cluster, authAgent, encrypted, leavers] = await Promise.all([
       startGoCluster(3, (i) => ({
+        ...LOCAL,
         tags: { role: `web${i}`, dc: "east" },
         eventHandlers: [`query:greet=${script}`],
       })),
-      startGoAgent({ name: "auth1", rpcAuth: "s3cret" }),
-      startGoCluster(2, () => ({ encryptKey: key1 })),
-      Promise.all([startGoAgent({ name: "leave-go" }), startGoAgent({ name: "leave-ts" })]),
+      startGoAgent({ ...LOCAL, name: "auth1", rpcAuth: "s3cret" }),
+      startGoCluster(2, () => ({ ...LOCAL, encryptKey: key1 })),
+      Promise.all([
+        startGoAgent({ ...LOCAL, name: "leave-go" }),
+        startGoAgent({ ...LOCAL, name: "leave-ts" }),
+      ]),
     ]);
   }, 30_000);
 
   afterAll(async () => {
-    await stopAllGoAgents();
+    await stopAll();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -264,7 +276,9 @@ describe.skipIf(!haveGo)("golden: against Go agents", () => {
 
   it("rtt", async () => {
     const a = addr(n(0));
-    await eventually(async () => (await runOurs(["rtt", a, n(1).name])).code === 0, 10_000);
+    await eventually(async () => (await runOurs(["rtt", a, n(1).name])).code === 0, {
+      timeoutMs: 10_000,
+    });
     await same(["rtt", a, n(1).name], rttText);
     await same(["rtt", a, n(1).name, n(0).name], rttText);
     await same(["rtt", a, "nobody"]);
@@ -322,6 +336,7 @@ describe.skipIf(!haveGo)("golden: against Go agents", () => {
         await runGo(["event", "-coalesce=false", a, "golden-empty"]);
         await runGo(["query", "-timeout=200ms", a, "monq", "qp"]);
         const extra = await startGoAgent({
+          ...LOCAL,
           name: "golden-extra",
           join: [n(0).bindAddress],
           tags: { role: "db" },
@@ -361,6 +376,6 @@ describe.skipIf(!haveGo)("golden: against Go agents", () => {
     expect(tail(om.stdout)).toBe(
       "\nRemote side ended the monitor! This usually means that the\nremote side has exited or crashed.\n",
     );
-    await eventually(() => goAgent.exited && tsAgent.exited, 5000);
+    await eventually(() => goAgent.exited && tsAgent.exited, { timeoutMs: 5000 });
   }, 20_000);
 });

@@ -16,6 +16,7 @@ run(argv, {
   env: process.env,
   signal: controller.signal,
   isTTY: process.stdout.isTTY === true,
+  agentSignals: process,
 }).then(
   (code) => {
     process.exitCode = code;

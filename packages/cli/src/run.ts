@@ -93,6 +93,7 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
     stderr: io.stderr,
     env: io.env ?? process.env,
     signal: io.signal ?? new AbortController().signal,
+    agentSignals: io.agentSignals ?? process,
     isTTY: io.isTTY ?? false,
   };
   return command.run(line.args, ctx);

@@ -1,3 +1,5 @@
+import type { AgentSignalSource } from "@serf-ts/agent";
+
 /**
  * What a command sees: output streams, environment, interrupts, and a `Ui` that mirrors
  * `mitchellh/cli`'s `BasicUi` without an error writer: output, info and error all go to stdout,
@@ -24,6 +26,11 @@ export interface CliIO {
   readonly signal?: AbortSignal;
   /** stdout is a terminal: `members` colours the status column. @default false */
   readonly isTTY?: boolean;
+  /**
+   * Where `serf agent` takes SIGINT/SIGTERM/SIGHUP from (`process` in the binary; a fake in
+   * tests). @default process
+   */
+  readonly agentSignals?: AgentSignalSource;
 }
 
 /** `BasicUi{Writer: os.Stdout}`: every message on stdout, plus a newline. */
@@ -77,6 +84,7 @@ export interface CommandContext {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly signal: AbortSignal;
   readonly isTTY: boolean;
+  readonly agentSignals: AgentSignalSource;
 }
 
 /** One `serf` subcommand. */

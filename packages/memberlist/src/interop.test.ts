@@ -19,21 +19,21 @@ import {
   NodeStateCode,
   newCoordinate,
 } from "@serf-ts/wire";
+import {
+  eventually,
+  type GoAgent,
+  type GoSerfMember,
+  goSerfKeygen,
+  randomLoopbackIp,
+  requireGoSerf,
+  startGoAgent,
+  stopAll,
+  trackedPids,
+} from "@serf-ts/testkit";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import type { CoreDelegates } from "./core/types.ts";
 import { Memberlist } from "./memberlist.ts";
 import { NetTransport } from "./net-transport.ts";
-import {
-  eventually,
-  type GoSerfAgent,
-  type GoSerfMember,
-  goSerfKeygen,
-  randomLoopbackIP,
-  requireGoSerf,
-  runningGoSerfPids,
-  startGoSerfAgent,
-  stopAllGoSerfAgents,
-} from "./testing/go-serf.ts";
 
 const haveSerf = requireGoSerf();
 
@@ -74,7 +74,7 @@ const FAST = {
 const tsNodes: Memberlist[] = [];
 
 async function startTsNode(name: string, keyring?: Keyring, tags?: Record<string, string>) {
-  const transport = await NetTransport.create({ bindAddress: randomLoopbackIP(), bindPort: 0 });
+  const transport = await NetTransport.create({ bindAddress: randomLoopbackIp(), bindPort: 0 });
   const ml = await Memberlist.create({
     options: { ...FAST, name },
     transport,
@@ -90,7 +90,7 @@ function statusOf(members: readonly GoSerfMember[], name: string): string | unde
 }
 
 async function goSees(
-  agent: GoSerfAgent,
+  agent: GoAgent,
   name: string,
   status: string,
 ): Promise<GoSerfMember | undefined> {
@@ -98,7 +98,7 @@ async function goSees(
   return m !== undefined && m.status === status ? m : undefined;
 }
 
-function dump(agents: readonly GoSerfAgent[], ts: readonly Memberlist[]): () => Promise<string> {
+function dump(agents: readonly GoAgent[], ts: readonly Memberlist[]): () => Promise<string> {
   return async () => {
     const parts: string[] = [];
     for (const a of agents) {
@@ -115,14 +115,14 @@ function dump(agents: readonly GoSerfAgent[], ts: readonly Memberlist[]): () => 
 
 async function cleanup(): Promise<void> {
   await Promise.all(tsNodes.splice(0).map((n) => n.shutdown()));
-  await stopAllGoSerfAgents();
+  await stopAll();
 }
 
 describe.skipIf(!haveSerf)("interop with the Go serf agent", () => {
   afterEach(cleanup, 20_000);
   afterAll(async () => {
     await cleanup();
-    expect(runningGoSerfPids()).toEqual([]);
+    expect(trackedPids()).toEqual([]);
   }, 20_000);
 
   for (const encrypted of [false, true]) {
@@ -130,10 +130,10 @@ describe.skipIf(!haveSerf)("interop with the Go serf agent", () => {
     it(`TS node joins a 3-node Go cluster (${label}); kill -9 and TS crash are detected`, async () => {
       const key = encrypted ? await goSerfKeygen() : undefined;
       const keyOpt = key !== undefined ? { encryptKey: key } : {};
-      const a = await startGoSerfAgent({ name: `go-a-${label}`, ...keyOpt });
+      const a = await startGoAgent({ name: `go-a-${label}`, ...keyOpt });
       const [b, c] = await Promise.all([
-        startGoSerfAgent({ name: `go-b-${label}`, join: [a.bindAddress], ...keyOpt }),
-        startGoSerfAgent({ name: `go-c-${label}`, join: [a.bindAddress], ...keyOpt }),
+        startGoAgent({ name: `go-b-${label}`, join: [a.bindAddress], ...keyOpt }),
+        startGoAgent({ name: `go-c-${label}`, join: [a.bindAddress], ...keyOpt }),
       ]);
       const agents = [a, b, c];
       const keyring = key !== undefined ? Keyring.create([decodeKeyBase64(key)]) : undefined;
@@ -144,40 +144,49 @@ describe.skipIf(!haveSerf)("interop with the Go serf agent", () => {
 
       // Every Go agent lists the TS node alive, at its address, with its tags.
       for (const agent of agents) {
-        const m = await eventually(() => goSees(agent, ts.name, "alive"), 15_000, state);
+        const m = await eventually(() => goSees(agent, ts.name, "alive"), {
+          timeoutMs: 15_000,
+          describe: state,
+        });
         expect(m.addr).toBe(ts.localAddress);
         expect(m.tags).toEqual({ role: "ts" });
       }
       // The TS node lists every Go node alive.
       await eventually(
         () => agents.every((g) => ts.getNode(g.name)?.state === NodeStateCode.ALIVE),
-        15_000,
-        state,
+        { timeoutMs: 15_000, describe: state },
       );
       expect(ts.getNode(a.name)?.address).toBe(a.bindAddress);
       if (encrypted) expect(ts.stats.decryptFailures).toBe(0);
       // Go probed the TS node and took the coordinate from its ack payload (serf.md §12.1).
-      const rtt = await eventually(
-        () => a.cli(["rtt", a.name, ts.name]).catch(() => undefined),
-        15_000,
-        state,
-      );
+      const rtt = await eventually(() => a.cli(["rtt", a.name, ts.name]).catch(() => undefined), {
+        timeoutMs: 15_000,
+        describe: state,
+      });
       expect(rtt).toContain("Estimated");
       // And the TS node decoded Go's coordinates from the acks of its own probes.
-      await eventually(() => agents.every((g) => goCoordinates.has(g.name)), 10_000, state);
+      await eventually(() => agents.every((g) => goCoordinates.has(g.name)), {
+        timeoutMs: 10_000,
+        describe: state,
+      });
       expect(goCoordinates.get(a.name)?.vec).toHaveLength(8);
 
       // SIGKILL of a Go agent: the TS node declares it dead.
       let t0 = Date.now();
       await c.kill();
-      await eventually(() => ts.getNode(c.name)?.state === NodeStateCode.DEAD, 20_000, state);
+      await eventually(() => ts.getNode(c.name)?.state === NodeStateCode.DEAD, {
+        timeoutMs: 20_000,
+        describe: state,
+      });
       const killDetectedMs = Date.now() - t0;
 
       // The TS node stops without leaving: the Go agents show it as failed.
       t0 = Date.now();
       await ts.shutdown();
       await Promise.all(
-        [a, b].map((g) => eventually(() => goSees(g, ts.name, "failed"), 40_000, state)),
+        [a, b].map((g) =>
+          eventually(() => goSees(g, ts.name, "failed"), { timeoutMs: 40_000, describe: state }),
+        ),
       );
       // Go never failed to decode, decrypt or checksum anything the TS node sent.
       for (const g of agents) {
@@ -199,13 +208,16 @@ describe.skipIf(!haveSerf)("interop with the Go serf agent", () => {
     const t1 = await startTsNode("ts-1");
     const t2 = await startTsNode("ts-2");
     expect(await t2.join([t1.localAddress])).toBe(1);
-    await eventually(() => t1.numMembers() === 2 && t2.numMembers() === 2, 5000);
+    await eventually(() => t1.numMembers() === 2 && t2.numMembers() === 2, { timeoutMs: 5000 });
 
-    const g = await startGoSerfAgent({ name: "go-joiner", join: [t1.localAddress] });
+    const g = await startGoAgent({ name: "go-joiner", join: [t1.localAddress] });
     const state = dump([g], [t1, t2]);
     for (const t of [t1, t2]) {
-      await eventually(() => goSees(g, t.name, "alive"), 15_000, state);
-      await eventually(() => t.getNode(g.name)?.state === NodeStateCode.ALIVE, 15_000, state);
+      await eventually(() => goSees(g, t.name, "alive"), { timeoutMs: 15_000, describe: state });
+      await eventually(() => t.getNode(g.name)?.state === NodeStateCode.ALIVE, {
+        timeoutMs: 15_000,
+        describe: state,
+      });
     }
     const members = await g.members();
     expect(members.map((m) => m.name).sort()).toEqual(["go-joiner", "ts-1", "ts-2"]);
@@ -222,8 +234,7 @@ describe.skipIf(!haveSerf)("interop with the Go serf agent", () => {
         const s = statusOf(await g.members(), "ts-2");
         return s === "failed" || s === "left" ? s : undefined;
       },
-      20_000,
-      state,
+      { timeoutMs: 20_000, describe: state },
     );
     expect(status).toBe("failed");
     expect(

@@ -12,6 +12,7 @@
 import * as dgram from "node:dgram";
 import * as net from "node:net";
 import { networkInterfaces } from "node:os";
+import { isIPv4, isIPv6 } from "@serf-ts/wire";
 import { type Clock, systemClock } from "./clock.ts";
 import { type Logger, noopLogger } from "./logger.ts";
 import { ChunkQueue, closedStreamError, iterateReads } from "./stream-queue.ts";
@@ -20,8 +21,6 @@ import {
   type DialOptions,
   type DuplexStream,
   formatAddress,
-  isIPv4,
-  isIPv6,
   normalizeAddress,
   type PacketHandler,
   parseAddress,

@@ -3,7 +3,8 @@
  */
 
 import { lookup } from "node:dns/promises";
-import { formatAddress, isIPv4, isIPv6, parseAddress, type Address } from "./transport.ts";
+import { isIPv4, isIPv6 } from "@serf-ts/wire";
+import { type Address, formatAddress, parseAddress } from "./transport.ts";
 
 /**
  * Resolves one join seed to `"ip:port"` addresses. A seed is `"host:port"`, `"host"` (port =

@@ -7,6 +7,15 @@
  * memberlist uses, so transports stay network neutral and addresses compare as strings.
  */
 
+import {
+  canonicalIp,
+  formatIp,
+  GoAddrError,
+  joinHostPort,
+  parseIp,
+  splitHostPort,
+} from "@serf-ts/wire";
+
 /** `"ip:port"`; IPv6 hosts are bracketed (`"[::1]:7946"`). */
 export type Address = string;
 
@@ -104,7 +113,9 @@ export class TransportError extends Error {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Address helpers
+// Address helpers: `@serf-ts/wire`'s Go `net` functions, throwing `TransportError`
+
+export { isIPv4, isIPv6 } from "@serf-ts/wire";
 
 /** A parsed address. `host` has no brackets. */
 export interface HostPort {
@@ -124,23 +135,22 @@ function parsePort(text: string, full: string): number {
 }
 
 /**
- * Splits `"host:port"` / `"[v6]:port"` into host and port. Throws `TransportError` (code
- * `ADDRESS`) on malformed text. A bare IPv6 literal without brackets is rejected (ambiguous).
+ * Splits `"host:port"` / `"[v6]:port"` into host and port like Go `net.SplitHostPort`, with a
+ * numeric port (0-65535) and a non-empty host unless bracketed. Throws `TransportError` (code
+ * `ADDRESS`, Go's reason in the message) on malformed text; a bare IPv6 literal without
+ * brackets is rejected (ambiguous).
  */
 export function parseAddress(address: string): HostPort {
-  if (address.startsWith("[")) {
-    const close = address.indexOf("]");
-    if (close < 0) throw badAddress(address, "missing ']'");
-    const host = address.slice(1, close);
-    if (address[close + 1] !== ":") throw badAddress(address, "missing port");
-    return { host, port: parsePort(address.slice(close + 2), address) };
+  let split: { host: string; port: string };
+  try {
+    split = splitHostPort(address);
+  } catch (err) {
+    if (err instanceof GoAddrError) throw badAddress(address, err.reason);
+    throw err;
   }
-  const colon = address.lastIndexOf(":");
-  if (colon < 0) throw badAddress(address, "missing port");
-  const host = address.slice(0, colon);
-  if (host.includes(":")) throw badAddress(address, "IPv6 hosts must be bracketed");
-  if (host.length === 0) throw badAddress(address, "missing host");
-  return { host, port: parsePort(address.slice(colon + 1), address) };
+  const { host, port } = split;
+  if (host.length === 0 && !address.startsWith("[")) throw badAddress(address, "missing host");
+  return { host, port: parsePort(port, address) };
 }
 
 /** Joins host and port, bracketing IPv6 hosts (`formatAddress("::1", 1)` → `"[::1]:1"`). */
@@ -148,7 +158,7 @@ export function formatAddress(host: string, port: number): Address {
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw badAddress(`${host}:${port}`, "port out of range");
   }
-  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+  return joinHostPort(host, port);
 }
 
 /**
@@ -165,82 +175,14 @@ export function withDefaultPort(address: string, defaultPort: number): Address {
   return address;
 }
 
-const IPV4_RE =
-  /^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}$/;
-
-/** True for dotted-quad IPv4 text. */
-export function isIPv4(text: string): boolean {
-  return IPV4_RE.test(text);
-}
-
-/** True for IPv6 text (no brackets, no zone). */
-export function isIPv6(text: string): boolean {
-  return parseIPv6(text) !== undefined;
-}
-
-function parseIPv4(text: string): Uint8Array | undefined {
-  if (!isIPv4(text)) return undefined;
-  return Uint8Array.from(text.split(".").map(Number));
-}
-
-function parseIPv6(text: string): Uint8Array | undefined {
-  if (text.length === 0 || text.includes("%")) return undefined;
-  let head = text;
-  let tailV4: Uint8Array | undefined;
-  const lastColon = text.lastIndexOf(":");
-  if (lastColon >= 0 && text.slice(lastColon + 1).includes(".")) {
-    tailV4 = parseIPv4(text.slice(lastColon + 1));
-    if (tailV4 === undefined) return undefined;
-    head = `${text.slice(0, lastColon + 1)}0:0`;
-  }
-  const halves = head.split("::");
-  if (halves.length > 2) return undefined;
-  const parseGroups = (s: string): number[] | undefined => {
-    if (s.length === 0) return [];
-    const groups = s.split(":");
-    const out: number[] = [];
-    for (const g of groups) {
-      if (!/^[0-9a-fA-F]{1,4}$/.test(g)) return undefined;
-      out.push(Number.parseInt(g, 16));
-    }
-    return out;
-  };
-  const left = parseGroups(halves[0] ?? "");
-  const right = halves.length === 2 ? parseGroups(halves[1] ?? "") : [];
-  if (left === undefined || right === undefined) return undefined;
-  let groups: number[];
-  if (halves.length === 2) {
-    const missing = 8 - left.length - right.length;
-    if (missing < 1) return undefined;
-    groups = [...left, ...new Array<number>(missing).fill(0), ...right];
-  } else {
-    if (left.length !== 8) return undefined;
-    groups = left;
-  }
-  const out = new Uint8Array(16);
-  groups.forEach((g, i) => {
-    out[i * 2] = g >> 8;
-    out[i * 2 + 1] = g & 0xff;
-  });
-  if (tailV4 !== undefined) out.set(tailV4, 12);
-  return out;
-}
-
 /**
  * IP text → raw bytes as memberlist puts them in messages: 4 bytes for IPv4, 16 for IPv6.
  * Throws `TransportError` (code `ADDRESS`) for anything else (host names included).
  */
 export function ipToBytes(ip: string): Uint8Array {
-  const v4 = parseIPv4(ip);
-  if (v4 !== undefined) return v4;
-  const v6 = parseIPv6(ip);
-  if (v6 !== undefined) return v6;
-  throw badAddress(ip, "not an IP address");
-}
-
-function isV4Mapped(b: Uint8Array): boolean {
-  for (let i = 0; i < 10; i++) if (b[i] !== 0) return false;
-  return b[10] === 0xff && b[11] === 0xff;
+  const bytes = parseIp(ip);
+  if (bytes === undefined) throw badAddress(ip, "not an IP address");
+  return bytes;
 }
 
 /**
@@ -248,35 +190,10 @@ function isV4Mapped(b: Uint8Array): boolean {
  * dotted quads, other 16-byte values in RFC 5952 form. Throws for other lengths.
  */
 export function ipFromBytes(bytes: Uint8Array): string {
-  if (bytes.length === 4) return Array.from(bytes).join(".");
-  if (bytes.length !== 16) throw badAddress(`<${bytes.length} bytes>`, "IP must be 4 or 16 bytes");
-  if (isV4Mapped(bytes)) return Array.from(bytes.subarray(12)).join(".");
-  const groups: number[] = [];
-  for (let i = 0; i < 8; i++) groups.push((bytes[i * 2]! << 8) | bytes[i * 2 + 1]!);
-  // Longest run (length >= 2) of zero groups becomes "::".
-  let bestStart = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen && j - i >= 2) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
+  if (bytes.length !== 4 && bytes.length !== 16) {
+    throw badAddress(`<${bytes.length} bytes>`, "IP must be 4 or 16 bytes");
   }
-  const hex = (g: number): string => g.toString(16);
-  if (bestStart < 0) return groups.map(hex).join(":");
-  const left = groups.slice(0, bestStart).map(hex).join(":");
-  const right = groups
-    .slice(bestStart + bestLen)
-    .map(hex)
-    .join(":");
-  return `${left}::${right}`;
+  return formatIp(bytes);
 }
 
 /** `ip bytes + port` → address text. */
@@ -293,9 +210,5 @@ export function addressToBytes(address: Address): { ip: Uint8Array; port: number
 /** Normalises an address (IPv4-mapped IPv6 → IPv4, canonical IPv6 text); other hosts unchanged. */
 export function normalizeAddress(address: Address): Address {
   const { host, port } = parseAddress(address);
-  const v4 = parseIPv4(host);
-  if (v4 !== undefined) return formatAddress(host, port);
-  const v6 = parseIPv6(host);
-  if (v6 !== undefined) return formatAddress(ipFromBytes(v6), port);
-  return formatAddress(host, port);
+  return formatAddress(canonicalIp(host) ?? host, port);
 }

@@ -8,24 +8,27 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { RpcClient } from "./client.ts";
-import { RpcClosedError, RpcResponseError } from "./errors.ts";
 import {
+  type AgentOptions,
   eventually,
   type GoAgent,
   requireGoSerf,
   startGoAgent,
   startGoCluster,
-  stopAllGoAgents,
+  stopAll,
   writeQueryResponder,
-} from "./testing/go-agent.ts";
+} from "@serf-ts/testkit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { RpcClient } from "./client.ts";
+import { RpcClosedError, RpcResponseError } from "./errors.ts";
 
 const haveGo = requireGoSerf();
 const text = (b: Uint8Array | null): string | null =>
   b === null ? null : Buffer.from(b).toString();
 const bytes = (s: string): Uint8Array => new Uint8Array(Buffer.from(s));
 const newKey = (): string => randomBytes(32).toString("base64");
+/** Shorter gossip intervals (1.6 s default query timeout). */
+const LOCAL: AgentOptions = { profile: "local" };
 
 describe.skipIf(!haveGo)("RpcClient against Go serf agents", () => {
   let dir = "";
@@ -37,7 +40,11 @@ describe.skipIf(!haveGo)("RpcClient against Go serf agents", () => {
   const clients: RpcClient[] = [];
 
   const connect = async (agent: GoAgent): Promise<RpcClient> => {
-    const c = await agent.connect();
+    const c = await RpcClient.connect(
+      agent.rpcAuth === undefined
+        ? { addr: agent.rpcAddress }
+        : { addr: agent.rpcAddress, authKey: agent.rpcAuth },
+    );
     clients.push(c);
     return c;
   };
@@ -52,18 +59,19 @@ describe.skipIf(!haveGo)("RpcClient against Go serf agents", () => {
     const script = writeQueryResponder(dir);
     [cluster, authAgent, encrypted, leaver] = await Promise.all([
       startGoCluster(3, (i) => ({
+        ...LOCAL,
         tags: { role: `web${i}`, dc: "east" },
         eventHandlers: [`query:greet=${script}`],
       })),
-      startGoAgent({ name: "auth1", rpcAuth: "s3cret" }),
-      startGoCluster(2, () => ({ encryptKey: key1 })),
-      startGoAgent({ name: "leaver" }),
+      startGoAgent({ ...LOCAL, name: "auth1", rpcAuth: "s3cret" }),
+      startGoCluster(2, () => ({ ...LOCAL, encryptKey: key1 })),
+      startGoAgent({ ...LOCAL, name: "leaver" }),
     ]);
   }, 30_000);
 
   afterAll(async () => {
     await Promise.all(clients.map((c) => c.close()));
-    await stopAllGoAgents();
+    await stopAll();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -129,11 +137,14 @@ describe.skipIf(!haveGo)("RpcClient against Go serf agents", () => {
       const c = await connect(node(2));
       await c.tags({ set: { extra: "1", role: "web3b" }, delete: ["dc"] });
       const other = await connect(node(0));
-      await eventually(async () => {
-        const [m] = await other.membersFiltered({ name: node(2).name });
-        const tags = Object.fromEntries(m?.tags ?? []);
-        return tags.extra === "1" && tags.role === "web3b" && !("dc" in tags);
-      }, 5000);
+      await eventually(
+        async () => {
+          const [m] = await other.membersFiltered({ name: node(2).name });
+          const tags = Object.fromEntries(m?.tags ?? []);
+          return tags.extra === "1" && tags.role === "web3b" && !("dc" in tags);
+        },
+        { timeoutMs: 5000 },
+      );
       await c.tags({ set: { role: "web3", dc: "east" }, delete: ["extra"] });
       const err = await c.tags({ set: { big: "x".repeat(600) } }).catch((e) => e);
       expect(err.message).toBe("Encoded length of tags exceeds limit of 512 bytes");
@@ -282,7 +293,7 @@ describe.skipIf(!haveGo)("RpcClient against Go serf agents", () => {
       expect(stats.get("serf")?.get("encrypted")).toBe("false");
       expect(Object.fromEntries(stats.get("tags") ?? [])).toMatchObject({ dc: "east" });
       expect(await c.getCoordinate("nobody")).toBeNull();
-      const coord = await eventually(() => c.getCoordinate(node(1).name), 8000);
+      const coord = await eventually(() => c.getCoordinate(node(1).name), { timeoutMs: 8000 });
       expect(coord?.vec).toHaveLength(8);
     });
   });
@@ -363,7 +374,7 @@ describe.skipIf(!haveGo)("RpcClient against Go serf agents", () => {
       })().catch((e) => e);
       expect(err).toBeInstanceOf(RpcClosedError);
       expect(await c.whenClosed).toBeInstanceOf(RpcClosedError);
-      await eventually(() => leaver.exited, 5000);
+      await eventually(() => leaver.exited, { timeoutMs: 5000 });
     });
   });
 });

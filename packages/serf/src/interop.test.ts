@@ -6,7 +6,7 @@
  * Go agents run event handlers: `user=<script>` appends `NODE NAME PAYLOAD` to
  * `user-<node>.log`, `query=<script>` prints `pong-from-<node>` (the query response).
  *
- * Agents are started by `@serf-ts/memberlist/testing` helpers, recorded by PID and killed by PID.
+ * Agents are started by `@serf-ts/testkit`, recorded by PID and killed by PID.
  * Skips loudly when `serf` is missing; fails when `CI=true`.
  */
 
@@ -21,18 +21,18 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  eventually,
-  type GoSerfAgent,
-  type GoSerfAgentOptions,
-  goSerfKeygen,
-  randomLoopbackIP,
-  requireGoSerf,
-  runningGoSerfPids,
-  startGoSerfAgent,
-  stopAllGoSerfAgents,
-} from "@serf-ts/memberlist/testing";
 import { parseAddress } from "@serf-ts/memberlist";
+import {
+  type AgentOptions,
+  eventually,
+  type GoAgent,
+  goSerfKeygen,
+  randomLoopbackIp,
+  requireGoSerf,
+  startGoAgent,
+  stopAll,
+  trackedPids,
+} from "@serf-ts/testkit";
 import { encodeKeyBase64 } from "@serf-ts/wire";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Serf, type SerfConfig } from "./serf.ts";
@@ -63,7 +63,7 @@ function writeScripts(): { user: string; query: string } {
   return { user, query };
 }
 
-function goOptions(name: string, extra: Partial<GoSerfAgentOptions> = {}): GoSerfAgentOptions {
+function goOptions(name: string, extra: Partial<AgentOptions> = {}): AgentOptions {
   const scripts = writeScripts();
   return {
     name,
@@ -88,7 +88,7 @@ function userLines(agent: string): string[] {
 async function startTs(name: string, extra: Partial<SerfConfig> = {}): Promise<Serf> {
   const s = await Serf.create({
     nodeName: name,
-    bindAddr: randomLoopbackIP(),
+    bindAddr: randomLoopbackIp(),
     bindPort: 0,
     protocolVersion: 5,
     ...extra,
@@ -97,11 +97,11 @@ async function startTs(name: string, extra: Partial<SerfConfig> = {}): Promise<S
   return s;
 }
 
-async function goStatus(agent: GoSerfAgent, name: string): Promise<string | undefined> {
+async function goStatus(agent: GoAgent, name: string): Promise<string | undefined> {
   return (await agent.members()).find((m) => m.name === name)?.status;
 }
 
-function allSee(agents: readonly GoSerfAgent[], name: string, status: string) {
+function allSee(agents: readonly GoAgent[], name: string, status: string) {
   return async () => {
     for (const a of agents) if ((await goStatus(a, name)) !== status) return false;
     return true;
@@ -112,7 +112,7 @@ function tsSeesAlive(ts: Serf, names: readonly string[]): () => boolean {
   return () => names.every((n) => ts.member(n)?.status === "alive");
 }
 
-function dump(agents: readonly GoSerfAgent[], ts: () => Serf | undefined): () => Promise<string> {
+function dump(agents: readonly GoAgent[], ts: () => Serf | undefined): () => Promise<string> {
   return async () => {
     const parts: string[] = [];
     for (const a of agents) {
@@ -129,7 +129,7 @@ function dump(agents: readonly GoSerfAgent[], ts: () => Serf | undefined): () =>
 }
 
 /** Go never complained about what the TS node sent (decode, decrypt, checksum, snapshot). */
-function expectNoProtocolErrors(agents: readonly GoSerfAgent[]): void {
+function expectNoProtocolErrors(agents: readonly GoAgent[]): void {
   for (const a of agents) {
     const bad = a
       .log()
@@ -142,7 +142,7 @@ function expectNoProtocolErrors(agents: readonly GoSerfAgent[]): void {
 }
 
 /** The user-event and query checks shared by the plain and the encrypted cluster. */
-async function checkUserEventsBothWays(ts: Serf, agents: readonly GoSerfAgent[], tag: string) {
+async function checkUserEventsBothWays(ts: Serf, agents: readonly GoAgent[], tag: string) {
   const seen: string[] = [];
   const off = ts.on("user", (e) => seen.push(`${e.name} ${text(e.payload)}`));
   try {
@@ -151,14 +151,15 @@ async function checkUserEventsBothWays(ts: Serf, agents: readonly GoSerfAgent[],
       ts.userEvent(`ts-evt-${tag}`, `hello-from-ts-${tag}`);
       await eventually(
         () => agents.every((a) => userLines(a.name).some((l) => l.includes(`ts-evt-${tag}`))),
-        15_000,
-        dump(agents, () => ts),
+        { timeoutMs: 15_000, describe: dump(agents, () => ts) },
       );
     });
     // Go -> TS: `serf event` on one agent arrives once in TS.
     await timed(`${tag} user event Go->TS`, async () => {
       await agents[0]?.cli(["event", `go-evt-${tag}`, `hello-from-go-${tag}`]);
-      await eventually(() => seen.includes(`go-evt-${tag} hello-from-go-${tag}`), 15_000);
+      await eventually(() => seen.includes(`go-evt-${tag} hello-from-go-${tag}`), {
+        timeoutMs: 15_000,
+      });
     });
     // Give duplicates a chance to show up (gossip retransmits, push/pull merges).
     await sleep(1500);
@@ -176,8 +177,8 @@ async function checkUserEventsBothWays(ts: Serf, agents: readonly GoSerfAgent[],
   }
 }
 
-async function checkQueryFromTs(ts: Serf, agents: readonly GoSerfAgent[], tag: string) {
-  const [first, second] = agents as [GoSerfAgent, GoSerfAgent];
+async function checkQueryFromTs(ts: Serf, agents: readonly GoAgent[], tag: string) {
+  const [first, second] = agents as [GoAgent, GoAgent];
   await timed(`${tag} 3 concurrent TS queries (2 s timeout)`, async () => {
     const all = ts.query(`ping-${tag}`, "x", { requestAck: true, timeoutMs: 2000 });
     const byNode = ts.query(`ping-${tag}`, "x", {
@@ -214,15 +215,15 @@ describe.skipIf(!haveSerf)("Serf driver interop with the Go serf agent", () => {
   });
   afterAll(async () => {
     await Promise.all(tsNodes.splice(0).map((n) => n.shutdown()));
-    await stopAllGoSerfAgents();
-    expect(runningGoSerfPids()).toEqual([]);
+    await stopAll();
+    expect(trackedPids()).toEqual([]);
     if (dir !== "") rmSync(dir, { recursive: true, force: true });
     console.info(`[serf interop timings]\n  ${timings.join("\n  ")}`);
   }, 30_000);
 
   describe("plain cluster: 2 Go agents + 1 TS node", () => {
-    let goA: GoSerfAgent;
-    let goB: GoSerfAgent;
+    let goA: GoAgent;
+    let goB: GoAgent;
     let ts: Serf;
     const tsSnapshot = () => join(dir, "ts-1.snapshot");
     const state = () => dump([goA, goB], () => ts)();
@@ -230,19 +231,25 @@ describe.skipIf(!haveSerf)("Serf driver interop with the Go serf agent", () => {
     beforeAll(async () => {
       await timed("plain setup (2 agents, TS join, converge)", async () => {
         [goA, goB] = await Promise.all([
-          startGoSerfAgent(
+          startGoAgent(
             goOptions("go-a", {
               tags: { role: "web" },
               extraArgs: [`-snapshot=${join(dir, "go-a.snapshot")}`],
             }),
           ),
-          startGoSerfAgent(goOptions("go-b", { tags: { role: "db" } })),
+          startGoAgent(goOptions("go-b", { tags: { role: "db" } })),
         ]);
         ts = await startTs("ts-1", { tags: { role: "ts" }, snapshotPath: tsSnapshot() });
         expect(await ts.join([goA.bindAddress, goB.bindAddress], { ignoreOld: true })).toBe(2);
-        await eventually(tsSeesAlive(ts, [goA.name, goB.name]), 15_000, state);
-        await eventually(allSee([goA, goB], ts.name, "alive"), 15_000, state);
-        await eventually(allSee([goA], goB.name, "alive"), 15_000, state);
+        await eventually(tsSeesAlive(ts, [goA.name, goB.name]), {
+          timeoutMs: 15_000,
+          describe: state,
+        });
+        await eventually(allSee([goA, goB], ts.name, "alive"), {
+          timeoutMs: 15_000,
+          describe: state,
+        });
+        await eventually(allSee([goA], goB.name, "alive"), { timeoutMs: 15_000, describe: state });
       });
     }, 40_000);
 
@@ -299,8 +306,7 @@ describe.skipIf(!haveSerf)("Serf driver interop with the Go serf agent", () => {
         for (const g of [goA, goB]) {
           await eventually(
             async () => (await g.members()).find((m) => m.name === ts.name)?.tags.version === "2",
-            10_000,
-            state,
+            { timeoutMs: 10_000, describe: state },
           );
         }
       });
@@ -311,29 +317,34 @@ describe.skipIf(!haveSerf)("Serf driver interop with the Go serf agent", () => {
     it("coordinates flow both ways (TS ack payloads, Go ack payloads)", async () => {
       const rtt = await eventually(
         () => goA.cli(["rtt", goA.name, ts.name]).catch(() => undefined),
-        15_000,
-        state,
+        { timeoutMs: 15_000, describe: state },
       );
       expect(rtt).toContain(`Estimated ${goA.name} <-> ${ts.name} rtt:`);
-      await eventually(() => ts.getCoordinate(goA.name) !== undefined, 15_000, state);
+      await eventually(() => ts.getCoordinate(goA.name) !== undefined, {
+        timeoutMs: 15_000,
+        describe: state,
+      });
       expect(ts.getCoordinate(goA.name)?.vec).toHaveLength(8);
       expect(ts.coordinate()).toBeDefined();
     }, 30_000);
 
     it("a restarted Go agent replays the TS node's snapshot file and rejoins", async () => {
       await timed("Go agent restarted from TS snapshot, rejoined", async () => {
-        const content = await eventually(() => {
-          const t = existsSync(tsSnapshot()) ? readFileSync(tsSnapshot(), "utf8") : "";
-          return t.includes(`alive: ${goB.name} `) && t.includes(`alive: ${goA.name} `)
-            ? t
-            : undefined;
-        }, 5000);
+        const content = await eventually(
+          () => {
+            const t = existsSync(tsSnapshot()) ? readFileSync(tsSnapshot(), "utf8") : "";
+            return t.includes(`alive: ${goB.name} `) && t.includes(`alive: ${goA.name} `)
+              ? t
+              : undefined;
+          },
+          { timeoutMs: 5000 },
+        );
         expect(content).toContain(`alive: ${ts.name} ${ts.localAddress}\n`);
         const copy = join(dir, "go-b-from-ts.snapshot");
         copyFileSync(tsSnapshot(), copy);
         const { ip, bindPort, name } = goB;
         await goB.kill();
-        goB = await startGoSerfAgent(
+        goB = await startGoAgent(
           goOptions(name, {
             ip,
             bindPort,
@@ -342,11 +353,11 @@ describe.skipIf(!haveSerf)("Serf driver interop with the Go serf agent", () => {
           }),
         );
         // No -join: it can only know the others through the replayed snapshot.
-        await eventually(allSee([goB], ts.name, "alive"), 15_000, state);
-        await eventually(allSee([goB], goA.name, "alive"), 15_000, state);
+        await eventually(allSee([goB], ts.name, "alive"), { timeoutMs: 15_000, describe: state });
+        await eventually(allSee([goB], goA.name, "alive"), { timeoutMs: 15_000, describe: state });
         expect(goB.log()).toMatch(/Re-joined to previously known node/);
         expect(goB.log()).not.toMatch(/Unrecognized snapshot line/);
-        await eventually(tsSeesAlive(ts, [goB.name]), 10_000, state);
+        await eventually(tsSeesAlive(ts, [goB.name]), { timeoutMs: 10_000, describe: state });
       });
     }, 40_000);
 
@@ -364,8 +375,7 @@ describe.skipIf(!haveSerf)("Serf driver interop with the Go serf agent", () => {
             ts.userEvent(`nudge-${nudges++}`);
             return false;
           },
-          10_000,
-          state,
+          { timeoutMs: 10_000, describe: state },
         );
         const copy = join(dir, "ts-from-go.snapshot");
         copyFileSync(goSnap, copy);
@@ -380,14 +390,23 @@ describe.skipIf(!haveSerf)("Serf driver interop with the Go serf agent", () => {
         const rejoined = new Promise<string | undefined>((resolve) => {
           ts.on("rejoin-finished", (e) => resolve(e.ok ? e.node : undefined));
         });
-        await eventually(tsSeesAlive(ts, [goA.name, goB.name]), 15_000, state);
+        await eventually(tsSeesAlive(ts, [goA.name, goB.name]), {
+          timeoutMs: 15_000,
+          describe: state,
+        });
         expect([goA.name, goB.name]).toContain(await rejoined);
-        await eventually(allSee([goA, goB], ts.name, "alive"), 15_000, state);
+        await eventually(allSee([goA, goB], ts.name, "alive"), {
+          timeoutMs: 15_000,
+          describe: state,
+        });
         // The restarted node still gossips events both ways.
         const seen: string[] = [];
         ts.on("user", (e) => seen.push(e.name));
         await goB.cli(["event", "after-restart", "x"]);
-        await eventually(() => seen.includes("after-restart"), 10_000, state);
+        await eventually(() => seen.includes("after-restart"), {
+          timeoutMs: 10_000,
+          describe: state,
+        });
       });
     }, 40_000);
 
@@ -395,7 +414,10 @@ describe.skipIf(!haveSerf)("Serf driver interop with the Go serf agent", () => {
       await timed("TS leave -> left on Go", async () => {
         await ts.leave();
         expect(ts.state).toBe("left");
-        await eventually(allSee([goA, goB], ts.name, "left"), 15_000, state);
+        await eventually(allSee([goA, goB], ts.name, "left"), {
+          timeoutMs: 15_000,
+          describe: state,
+        });
       });
       await ts.shutdown();
       expectNoProtocolErrors([goA, goB]);
@@ -403,8 +425,8 @@ describe.skipIf(!haveSerf)("Serf driver interop with the Go serf agent", () => {
   });
 
   describe("encrypted cluster (serf keygen): 2 Go agents + 1 TS node", () => {
-    let goC: GoSerfAgent;
-    let goD: GoSerfAgent;
+    let goC: GoAgent;
+    let goD: GoAgent;
     let ts: Serf;
     let key1 = "";
     const keyringFile = () => join(dir, "ts-e.keyring");
@@ -414,8 +436,8 @@ describe.skipIf(!haveSerf)("Serf driver interop with the Go serf agent", () => {
       await timed("encrypted setup (2 agents, TS join, converge)", async () => {
         key1 = await goSerfKeygen();
         [goC, goD] = await Promise.all([
-          startGoSerfAgent(goOptions("go-c", { encryptKey: key1, tags: { role: "web" } })),
-          startGoSerfAgent(goOptions("go-d", { encryptKey: key1, tags: { role: "db" } })),
+          startGoAgent(goOptions("go-c", { encryptKey: key1, tags: { role: "web" } })),
+          startGoAgent(goOptions("go-d", { encryptKey: key1, tags: { role: "db" } })),
         ]);
         ts = await startTs("ts-e", {
           tags: { role: "ts" },
@@ -423,9 +445,15 @@ describe.skipIf(!haveSerf)("Serf driver interop with the Go serf agent", () => {
           keyringFile: keyringFile(),
         });
         expect(await ts.join([goC.bindAddress, goD.bindAddress])).toBe(2);
-        await eventually(tsSeesAlive(ts, [goC.name, goD.name]), 15_000, state);
-        await eventually(allSee([goC, goD], ts.name, "alive"), 15_000, state);
-        await eventually(allSee([goC], goD.name, "alive"), 15_000, state);
+        await eventually(tsSeesAlive(ts, [goC.name, goD.name]), {
+          timeoutMs: 15_000,
+          describe: state,
+        });
+        await eventually(allSee([goC, goD], ts.name, "alive"), {
+          timeoutMs: 15_000,
+          describe: state,
+        });
+        await eventually(allSee([goC], goD.name, "alive"), { timeoutMs: 15_000, describe: state });
       });
     }, 40_000);
 
@@ -472,13 +500,15 @@ describe.skipIf(!haveSerf)("Serf driver interop with the Go serf agent", () => {
         ts.userEvent("after-rotation", "k2");
         await eventually(
           () => [goC, goD].every((a) => userLines(a.name).includes(`${a.name} after-rotation k2`)),
-          10_000,
-          state,
+          { timeoutMs: 10_000, describe: state },
         );
         const seen: string[] = [];
         const off = ts.on("user", (e) => seen.push(e.name));
         await goD.cli(["event", "rotated-from-go", "x"]);
-        await eventually(() => seen.includes("rotated-from-go"), 10_000, state);
+        await eventually(() => seen.includes("rotated-from-go"), {
+          timeoutMs: 10_000,
+          describe: state,
+        });
         off();
       });
       expect(ts.stats().network.decryptFailures).toBe(0);

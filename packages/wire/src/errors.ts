@@ -15,6 +15,8 @@ export const ErrorCode = {
   KEY: "SERF_ERR_KEY",
   /** A value that cannot be encoded (too large, out of range). */
   ENCODE: "SERF_ERR_ENCODE",
+  /** Malformed `host:port` text (Go `*net.AddrError`). */
+  ADDRESS: "SERF_ERR_ADDRESS",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

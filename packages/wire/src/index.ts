@@ -197,3 +197,16 @@ export {
   sealStreamMessage,
   tryReadStreamMessage,
 } from "./memberlist/stream.ts";
+// IP addresses and host:port text (Go `net` semantics)
+export {
+  canonicalIp,
+  formatIp,
+  formatTcpAddr,
+  GoAddrError,
+  isIPv4,
+  isIPv6,
+  joinHostPort,
+  MISSING_PORT_IN_ADDRESS,
+  parseIp,
+  splitHostPort,
+} from "./net/ip.ts";

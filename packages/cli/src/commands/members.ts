@@ -1,5 +1,6 @@
 import type { Member } from "@serf-ts/rpc-client";
-import { columnize, formatTcpAddr, type GoJsonValue, goJson } from "../go-format.ts";
+import { formatTcpAddr } from "@serf-ts/wire";
+import { columnize, type GoJsonValue, goJson } from "../go-format.ts";
 import { commandFlags, connectAgent, errorText, rpcFlags, unmarshalTags } from "../rpc.ts";
 import type { Command } from "../ui.ts";
 

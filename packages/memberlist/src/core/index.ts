@@ -3,12 +3,14 @@
  * from their own event loop.
  */
 
-export { formatAddress, formatIp } from "./address.ts";
+export { formatIp } from "@serf-ts/wire";
+export { formatAddress } from "./address.ts";
 export { Awareness } from "./awareness.ts";
 export type { Broadcast, TransmitLimitedQueueOptions } from "./broadcast-queue.ts";
 export { TransmitLimitedQueue } from "./broadcast-queue.ts";
 export type { Deadline } from "./deadlines.ts";
 export { DeadlineQueue } from "./deadlines.ts";
+export { Fifo } from "./fifo.ts";
 export {
   kRandomNodes,
   PUSH_PULL_SCALE_THRESHOLD,

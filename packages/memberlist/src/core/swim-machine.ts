@@ -70,6 +70,7 @@ import type { Broadcast } from "./broadcast-queue.ts";
 import { TransmitLimitedQueue } from "./broadcast-queue.ts";
 import type { CoreContext, MemberBroadcastMessage, TimerPayload } from "./context.ts";
 import { type Deadline, DeadlineQueue } from "./deadlines.ts";
+import { Fifo } from "./fifo.ts";
 import {
   COMPOUND_HEADER_OVERHEAD,
   COMPOUND_OVERHEAD,
@@ -144,32 +145,6 @@ interface PendingExchange {
     ok: boolean;
     error: string | undefined;
   };
-}
-
-/** A FIFO with O(1) push/shift. */
-class Fifo<T> {
-  private items: T[] = [];
-  private head = 0;
-  push(item: T): void {
-    this.items.push(item);
-  }
-  shift(): T | undefined {
-    if (this.head >= this.items.length) return undefined;
-    const item = this.items[this.head] as T;
-    this.items[this.head] = undefined as T;
-    this.head++;
-    if (this.head === this.items.length) {
-      this.items = [];
-      this.head = 0;
-    } else if (this.head > 1024 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
-    return item;
-  }
-  get length(): number {
-    return this.items.length - this.head;
-  }
 }
 
 function userPart(payload: Uint8Array): Uint8Array {

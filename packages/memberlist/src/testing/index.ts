@@ -7,12 +7,14 @@ export { ManualClock } from "./manual-clock.ts";
 export type { NetworkConfig } from "./sim/faults.ts";
 export { DEFAULT_NETWORK, FaultPlan } from "./sim/faults.ts";
 export type {
-  SimClusterOptions,
+  DrivableMachine,
   SimCodec,
-  SimEventListener,
+  SimEngineOptions,
+  SimMachineEvent,
   SimStats,
-  Transition,
-} from "./sim/cluster.ts";
+} from "./sim/engine.ts";
+export { SimEngine, SimEngineNode } from "./sim/engine.ts";
+export type { SimClusterOptions, SimEventListener, Transition } from "./sim/cluster.ts";
 export { InvariantViolation, SimCluster, SimNode } from "./sim/cluster.ts";
 export type {
   MemoryNetworkOptions,
@@ -22,25 +24,6 @@ export type {
 export { MemoryNetwork } from "./memory-network.ts";
 export type { TransportComplianceFactory } from "./transport-compliance.ts";
 export { describeTransportCompliance } from "./transport-compliance.ts";
-export type {
-  GoSerfAgent,
-  GoSerfAgentOptions,
-  GoSerfAvailability,
-  GoSerfMember,
-} from "./go-serf.ts";
-export {
-  eventually,
-  findSerfBinary,
-  goSerfAvailability,
-  goSerfKeygen,
-  goSerfMembers,
-  randomLoopbackIP,
-  requireGoSerf,
-  runningGoSerfPids,
-  runSerf,
-  startGoSerfAgent,
-  stopAllGoSerfAgents,
-} from "./go-serf.ts";
 export type { MemoryFabric, StreamLink } from "../memory-transport.ts";
 export { MemoryStream, MemoryTransport } from "../memory-transport.ts";
 export type { SimBenchmarkOptions, SimBenchmarkResult } from "./sim/bench.ts";

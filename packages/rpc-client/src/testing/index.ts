@@ -1,7 +1,7 @@
 /**
- * Test helpers of `@serf-ts/rpc-client`, exported as `@serf-ts/rpc-client/testing`: real Go
- * agents (`startGoAgent`, `startGoCluster`, `runGoSerf`) and an in-process fake agent for
- * framing and disconnect tests.
+ * Test helpers of `@serf-ts/rpc-client`, exported as `@serf-ts/rpc-client/testing`: an
+ * in-process fake agent for framing and disconnect tests. (Real Go agents come from the private
+ * `@serf-ts/testkit`.)
  *
  * @packageDocumentation
  */
@@ -13,22 +13,3 @@ export {
   type FakeHandler,
   type FakeRequest,
 } from "./fake-agent.ts";
-export {
-  type CliResult,
-  eventually,
-  findGoSerf,
-  type GoAgent,
-  type GoAgentOptions,
-  type GoSerfAvailability,
-  goSerfAvailability,
-  randomLoopbackIp,
-  requireGoSerf,
-  runCommand,
-  runGoSerf,
-  type RunOptions,
-  sleep,
-  startGoAgent,
-  startGoCluster,
-  stopAllGoAgents,
-  writeQueryResponder,
-} from "./go-agent.ts";

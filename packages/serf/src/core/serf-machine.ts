@@ -70,8 +70,8 @@ import {
   type CoreDelegates,
   type Deadline,
   DeadlineQueue,
+  Fifo,
   formatAddress,
-  formatIp,
   type MemberlistEvent,
   type NodeInfo,
   type StreamFailure,
@@ -95,6 +95,7 @@ import {
   encodeKeyRequestPayload,
   encodeSerfMessage,
   encodeTags,
+  formatIp,
   isInternalQueryName,
   type PacketMessage,
   type QueryFilter,
@@ -363,32 +364,6 @@ function toTagMap(
 
 function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
-}
-
-/** A tiny FIFO. */
-class Fifo<T> {
-  private items: T[] = [];
-  private head = 0;
-  push(item: T): void {
-    this.items.push(item);
-  }
-  shift(): T | undefined {
-    if (this.head >= this.items.length) return undefined;
-    const item = this.items[this.head] as T;
-    this.items[this.head] = undefined as T;
-    this.head++;
-    if (this.head === this.items.length) {
-      this.items = [];
-      this.head = 0;
-    } else if (this.head > 1024 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
-    return item;
-  }
-  get length(): number {
-    return this.items.length - this.head;
-  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -20,6 +20,8 @@
  * reports it as `tornTail` and does not turn it into a record.
  */
 
+import { joinHostPort } from "@serf-ts/wire";
+
 /** One line of a snapshot. */
 export type SnapshotRecord =
   | { readonly kind: "alive"; readonly name: string; readonly addr: string }
@@ -193,5 +195,5 @@ export function serializeSnapshot(records: readonly SnapshotRecord[]): string {
  * Takes the textual IP (dotted quad or IPv6, zone allowed).
  */
 export function formatSnapshotAddr(ip: string, port: number): string {
-  return ip.includes(":") ? `[${ip}]:${port}` : `${ip}:${port}`;
+  return joinHostPort(ip, port);
 }

@@ -1,61 +1,30 @@
 /**
- * Deterministic discrete-event simulation of a memberlist cluster (ARCHITECTURE §3.4).
+ * Deterministic discrete-event simulation of a memberlist cluster (ARCHITECTURE §3.4): the
+ * shared `SimEngine` (`engine.ts`: one clock, one `(at, seq)` event heap, the seeded faulty
+ * network, the pump) driving `SwimMachine`s.
  *
- * - One clock and one event heap ordered by `(at, seq)`; `seq` is global, so events due at the
- *   same instant run in the order they were scheduled. Nothing awaits a promise.
- * - Per node: a `SwimMachine` and its cached next deadline. After anything touches a node the
- *   harness pumps it: transmits go to the network, events to the recorder, and a new deadline
- *   entry is pushed when `pollTimeout()` changed (stale entries are skipped when popped).
- * - The packet plane applies the seeded {@link FaultPlan} (loss, one-way loss, duplication,
- *   latency + jitter, partitions; crashed nodes are black holes). The stream plane is
- *   cut-or-deliver: a partition makes the exchange time out, a crashed peer refuses after one
- *   round trip, otherwise request and reply each take one latency.
- * - Messages travel typed by default (`codec: "typed"`: the `typed` parts of each transmit are
- *   handed to the receiver, no codec); `codec: "bytes"` decodes the encoded parts with
- *   `@serf-ts/wire`'s `decodeMessage` instead (and round-trips stream messages), covering the
- *   message codec (framing, compression, CRC and encryption belong to the driver's pipeline).
- * - One seed derives every node's `Random` (seed, node index, restart generation) and the fault
- *   RNG. Same seed + same script = identical transition log.
+ * On top of the engine, `SimCluster` keeps a transition log (who saw whom join, suspect, die,
+ * leave, update, refute) and checks invariants on every event: no node declares itself dead
+ * or suspect, an observer never sees an incarnation go back (joins aside), and a node's own
+ * incarnation never decreases.
+ * `codec: "bytes"` covers the message codec (framing, compression, CRC and encryption belong
+ * to the driver's pipeline). Same seed + same script = identical transition log.
  */
 
-import {
-  decodeMessage,
-  encodeMessage,
-  NodeStateCode,
-  type PacketMessage,
-  type PushNodeState,
-  type StreamMessage,
-} from "@serf-ts/wire";
-import { formatAddress } from "../../core/address.ts";
-import { DeadlineQueue } from "../../core/deadlines.ts";
-import { deriveSeed, seededRandom } from "../../core/random.ts";
+import { NodeStateCode, type PushNodeState, type StreamMessage } from "@serf-ts/wire";
 import { SwimMachine } from "../../core/swim-machine.ts";
-import type {
-  CoreDelegates,
-  MemberlistEvent,
-  StreamFailure,
-  StreamTransmit,
-  Transmit,
-} from "../../core/types.ts";
+import type { CoreDelegates, MemberlistEvent } from "../../core/types.ts";
 import {
   type MemberlistOptions,
   type ResolvedMemberlistOptions,
   resolveOptions,
 } from "../../options.ts";
-import { FaultPlan, type NetworkConfig } from "./faults.ts";
+import { SimEngine, SimEngineNode, type SimEngineOptions } from "./engine.ts";
 
-/** How messages travel between simulated nodes. */
-export type SimCodec = "typed" | "bytes";
-
-export interface SimClusterOptions {
-  /** Root seed of every random choice in the run. */
-  readonly seed: number;
+/** Options of {@link SimCluster}: the engine's (seed, network, codec, link latency) and more. */
+export interface SimClusterOptions extends SimEngineOptions<SimNode> {
   /** memberlist options of every node (resolved with `resolveOptions`). @default LAN */
   readonly options?: MemberlistOptions | undefined;
-  /** Network model. */
-  readonly network?: Partial<NetworkConfig> | undefined;
-  /** @default "typed" */
-  readonly codec?: SimCodec | undefined;
   /** Keep the transition log (memory grows with N² on joins). @default true */
   readonly recordTransitions?: boolean | undefined;
   /** Check invariants on every event (costs a map entry per observer/subject). @default true */
@@ -76,69 +45,15 @@ export interface Transition {
 /** Listener for every event any node emits. */
 export type SimEventListener = (node: SimNode, event: MemberlistEvent, at: number) => void;
 
-type SimEvent =
-  | {
-      readonly kind: "packet";
-      readonly to: number;
-      readonly from: string;
-      readonly messages: readonly PacketMessage[];
-    }
-  | {
-      readonly kind: "stream-request";
-      readonly to: number;
-      readonly from: number;
-      readonly fromGen: number;
-      readonly exchange: number;
-      readonly message: StreamMessage;
-    }
-  | {
-      readonly kind: "stream-reply";
-      readonly to: number;
-      readonly gen: number;
-      readonly exchange: number;
-      readonly reply: StreamMessage | StreamFailure;
-    }
-  | { readonly kind: "deadline"; readonly node: number; readonly gen: number; readonly at: number }
-  | { readonly kind: "action"; readonly run: () => void };
-
 /** One simulated node (its machine is replaced on restart). */
-export class SimNode {
-  readonly index: number;
-  readonly name: string;
-  readonly addr: Uint8Array;
-  readonly port: number;
-  readonly address: string;
-  machine: SwimMachine | undefined;
-  /** Incremented on every crash/restart; stale in-flight replies are dropped. */
-  generation = 0;
-  /** Deadline currently in the heap for this node. */
-  deadline: number | undefined;
+export class SimNode extends SimEngineNode<SwimMachine> {
   /** Highest own incarnation seen in this generation (invariant). */
   selfIncarnation = 0;
-
-  constructor(index: number, name: string, port: number) {
-    this.index = index;
-    this.name = name;
-    this.port = port;
-    this.addr = Uint8Array.of(10, (index >> 16) & 255, (index >> 8) & 255, index & 255);
-    this.address = formatAddress(this.addr, port);
-  }
 
   /** Running (not crashed, not shut down). */
   get up(): boolean {
     return this.machine !== undefined && !this.machine.isShutdown;
   }
-}
-
-/** Counters of one run. */
-export interface SimStats {
-  steps: number;
-  packetsSent: number;
-  packetsDropped: number;
-  packetBytes: number;
-  messagesDelivered: number;
-  streamsOpened: number;
-  eventsEmitted: number;
 }
 
 /** An invariant was violated; carries the seed and step to replay. */
@@ -155,68 +70,27 @@ export class InvariantViolation extends Error {
   }
 }
 
-export class SimCluster {
-  readonly seed: number;
+export class SimCluster extends SimEngine<SwimMachine, SimNode> {
   readonly options: ResolvedMemberlistOptions;
-  readonly faults: FaultPlan;
-  readonly codec: SimCodec;
-  readonly nodes: SimNode[] = [];
   readonly transitions: Transition[] = [];
-  readonly stats: SimStats = {
-    steps: 0,
-    packetsSent: 0,
-    packetsDropped: 0,
-    packetBytes: 0,
-    messagesDelivered: 0,
-    streamsOpened: 0,
-    eventsEmitted: 0,
-  };
-  private readonly byName = new Map<string, SimNode>();
-  private readonly byAddress = new Map<string, SimNode>();
-  private readonly heap = new DeadlineQueue<SimEvent>();
   private readonly listeners: SimEventListener[] = [];
   private readonly record: boolean;
   private readonly checking: boolean;
   private readonly delegates: ((name: string) => CoreDelegates) | undefined;
   /** observer \0 subject → last incarnation reported (invariant). */
   private readonly lastIncarnation = new Map<string, number>();
-  private clock = 0;
 
   constructor(opts: SimClusterOptions) {
-    this.seed = opts.seed;
+    super(opts);
     this.options = resolveOptions(opts.options ?? {});
-    this.faults = new FaultPlan(deriveSeed(opts.seed, 0x7fffffff), opts.network ?? {});
-    this.codec = opts.codec ?? "typed";
     this.record = opts.recordTransitions ?? true;
     this.checking = opts.checkInvariants ?? true;
     this.delegates = opts.delegates;
   }
 
-  /** Current simulated time (ms). */
-  get now(): number {
-    return this.clock;
-  }
-
   /** Registers a listener for every event of every node. */
   onEvent(listener: SimEventListener): void {
     this.listeners.push(listener);
-  }
-
-  node(name: string): SimNode {
-    const n = this.byName.get(name);
-    if (n === undefined) throw new Error(`no simulated node ${name}`);
-    return n;
-  }
-
-  machine(name: string): SwimMachine {
-    const m = this.node(name).machine;
-    if (m === undefined) throw new Error(`${name} is not running`);
-    return m;
-  }
-
-  /** Nodes currently running. */
-  upNodes(): SimNode[] {
-    return this.nodes.filter((n) => n.up);
   }
 
   // ---------------------------------------------------------------------------------------
@@ -226,10 +100,7 @@ export class SimCluster {
   addNode(name?: string): SimNode {
     const index = this.nodes.length;
     const n = new SimNode(index, name ?? `node-${index}`, this.options.bindPort);
-    if (this.byName.has(n.name)) throw new Error(`duplicate node name ${n.name}`);
-    this.nodes.push(n);
-    this.byName.set(n.name, n);
-    this.byAddress.set(n.address, n);
+    this.register(n);
     this.start(n);
     return n;
   }
@@ -245,7 +116,7 @@ export class SimCluster {
     const m = this.machine(name);
     const ids = m.join(
       seeds.map((s) => this.node(s).address),
-      this.clock,
+      this.now,
     );
     this.pump(n);
     return ids;
@@ -276,12 +147,12 @@ export class SimCluster {
     const reply = { type: "push-pull", join: true, nodes: states, userState: new Uint8Array(0) };
     for (const n of up) {
       const m = n.machine as SwimMachine;
-      const [exchange] = m.join([first.address], this.clock);
+      const [exchange] = m.join([first.address], this.now);
       for (let t = m.pollTransmit(); t !== undefined; t = m.pollTransmit()) {
         if (t.kind === "stream" && t.exchange === exchange) continue; // answered below
         this.send(n, t);
       }
-      m.handleStreamReply(exchange ?? -1, reply as StreamMessage, this.clock);
+      m.handleStreamReply(exchange ?? -1, reply as StreamMessage, this.now);
       m.broadcasts.reset();
       this.pump(n);
     }
@@ -290,9 +161,7 @@ export class SimCluster {
   /** Kills a node: its machine disappears, in-flight traffic to it is lost. */
   crash(name: string): void {
     const n = this.node(name);
-    n.machine = undefined;
-    n.generation++;
-    n.deadline = undefined;
+    this.halt(n);
     n.selfIncarnation = 0;
   }
 
@@ -307,7 +176,7 @@ export class SimCluster {
   /** Graceful leave; the node keeps running until {@link stop}. */
   leave(name: string): void {
     const n = this.node(name);
-    this.machine(name).leave(this.clock);
+    this.machine(name).leave(this.now);
     this.pump(n);
   }
 
@@ -321,63 +190,8 @@ export class SimCluster {
   /** Changes a node's metadata. */
   updateMeta(name: string, meta: Uint8Array): void {
     const n = this.node(name);
-    this.machine(name).updateMeta(meta, this.clock);
+    this.machine(name).updateMeta(meta, this.now);
     this.pump(n);
-  }
-
-  /** Runs `fn` at absolute simulated time `at`. */
-  at(at: number, fn: () => void): void {
-    this.heap.schedule(Math.max(at, this.clock), { kind: "action", run: fn });
-  }
-
-  /** Runs `fn` after `ms` of simulated time. */
-  after(ms: number, fn: () => void): void {
-    this.at(this.clock + ms, fn);
-  }
-
-  // ---------------------------------------------------------------------------------------
-  // Running
-
-  /** Processes the earliest event. Returns false when nothing is left to do. */
-  step(): boolean {
-    const at = this.heap.peek();
-    if (at === undefined) return false;
-    const entry = this.heap.popDue(at);
-    if (entry === undefined) return false;
-    if (at > this.clock) this.clock = at;
-    this.stats.steps++;
-    this.dispatch(entry.payload);
-    return true;
-  }
-
-  /** Runs until simulated time `t` (events at exactly `t` included). */
-  runUntilTime(t: number): void {
-    for (;;) {
-      const at = this.heap.peek();
-      if (at === undefined || at > t) break;
-      this.step();
-    }
-    if (t > this.clock) this.clock = t;
-  }
-
-  /** Runs for `ms` of simulated time. */
-  runFor(ms: number): void {
-    this.runUntilTime(this.clock + ms);
-  }
-
-  /**
-   * Runs until `predicate()` holds (checked every `checkEveryMs` of simulated time) or
-   * `maxMs` passed.
-   * @returns the simulated time at which the predicate first held, or `undefined`.
-   */
-  runUntil(predicate: () => boolean, maxMs: number, checkEveryMs = 50): number | undefined {
-    const end = this.clock + maxMs;
-    if (predicate()) return this.clock;
-    while (this.clock < end) {
-      this.runUntilTime(Math.min(end, this.clock + checkEveryMs));
-      if (predicate()) return this.clock;
-    }
-    return undefined;
   }
 
   // ---------------------------------------------------------------------------------------
@@ -417,190 +231,31 @@ export class SimCluster {
   // Internals
 
   private start(n: SimNode): void {
-    n.generation++;
-    const random = seededRandom(deriveSeed(this.seed, n.index * 4096 + n.generation));
-    const delegates = this.delegates?.(n.name) ?? {};
-    n.machine = new SwimMachine(
-      this.options,
-      { name: n.name, addr: n.addr, port: n.port },
-      random,
-      this.clock,
-      delegates,
-    );
     n.selfIncarnation = 0;
-    n.deadline = undefined;
-    this.pump(n);
+    this.boot(
+      n,
+      (random) =>
+        new SwimMachine(
+          this.options,
+          { name: n.name, addr: n.addr, port: n.port },
+          random,
+          this.now,
+          this.delegates?.(n.name) ?? {},
+        ),
+    );
   }
 
-  private dispatch(ev: SimEvent): void {
-    switch (ev.kind) {
-      case "deadline": {
-        const n = this.nodes[ev.node] as SimNode;
-        // Stale entries (the deadline moved since) are skipped.
-        if (n.generation !== ev.gen || n.machine === undefined || n.deadline !== ev.at) return;
-        n.deadline = undefined;
-        n.machine.handleTimeout(this.clock);
-        this.pump(n);
-        return;
-      }
-      case "packet": {
-        const n = this.nodes[ev.to] as SimNode;
-        if (!n.up) return;
-        this.stats.messagesDelivered += ev.messages.length;
-        (n.machine as SwimMachine).handlePacket(ev.from, ev.messages, this.clock);
-        this.pump(n);
-        return;
-      }
-      case "stream-request": {
-        const target = this.nodes[ev.to] as SimNode;
-        const source = this.nodes[ev.from] as SimNode;
-        if (source.generation !== ev.fromGen) return;
-        if (this.faults.cut(source.name, target.name)) return; // times out
-        if (!target.up) {
-          this.schedule(this.clock + this.faults.delay(), {
-            kind: "stream-reply",
-            to: source.index,
-            gen: ev.fromGen,
-            exchange: ev.exchange,
-            reply: { error: "connection reset by peer" },
-          });
-          return;
-        }
-        const reply = (target.machine as SwimMachine).handleStreamRequest(
-          source.address,
-          this.streamCodec(ev.message),
-          this.clock,
-        );
-        this.pump(target);
-        this.schedule(this.clock + this.faults.delay(), {
-          kind: "stream-reply",
-          to: source.index,
-          gen: ev.fromGen,
-          exchange: ev.exchange,
-          reply: reply === undefined ? { error: "connection closed" } : this.streamCodec(reply),
-        });
-        return;
-      }
-      case "stream-reply": {
-        const n = this.nodes[ev.to] as SimNode;
-        if (n.generation !== ev.gen || !n.up) return;
-        (n.machine as SwimMachine).handleStreamReply(ev.exchange, ev.reply, this.clock);
-        this.pump(n);
-        return;
-      }
-      case "action":
-        ev.run();
-        return;
+  protected override afterDrain(n: SimNode, m: SwimMachine): void {
+    if (!this.checking) return;
+    const inc = m.nodeIncarnation(n.name) ?? 0;
+    if (inc < n.selfIncarnation) {
+      this.violation(`${n.name}'s own incarnation went from ${n.selfIncarnation} to ${inc}`);
     }
+    n.selfIncarnation = inc;
   }
 
-  private schedule(at: number, ev: SimEvent): void {
-    this.heap.schedule(at, ev);
-  }
-
-  /** Drains a node's outputs into the network, the recorder and the heap. */
-  private pump(n: SimNode): void {
-    const m = n.machine;
-    if (m === undefined) return;
-    for (;;) {
-      const ev = m.pollEvent();
-      if (ev === undefined) break;
-      this.observe(n, ev);
-    }
-    for (;;) {
-      const t = m.pollTransmit();
-      if (t === undefined) break;
-      this.send(n, t);
-    }
-    if (this.checking) {
-      const inc = m.nodeIncarnation(n.name) ?? 0;
-      if (inc < n.selfIncarnation) {
-        this.violation(`${n.name}'s own incarnation went from ${n.selfIncarnation} to ${inc}`);
-      }
-      n.selfIncarnation = inc;
-    }
-    const next = m.pollTimeout();
-    if (next !== undefined && next !== n.deadline) {
-      n.deadline = next;
-      this.schedule(Math.max(next, this.clock), {
-        kind: "deadline",
-        node: n.index,
-        gen: n.generation,
-        at: next,
-      });
-    }
-  }
-
-  private send(src: SimNode, t: Transmit): void {
-    if (t.kind === "stream") {
-      this.openStream(src, t);
-      return;
-    }
-    this.stats.packetsSent++;
-    for (const part of t.messages) this.stats.packetBytes += part.length;
-    const target = this.byAddress.get(t.to);
-    if (target === undefined) {
-      this.stats.packetsDropped++;
-      return;
-    }
-    const delays = this.faults.packetDelays(src.name, target.name);
-    if (delays === undefined || !target.up) {
-      this.stats.packetsDropped++;
-      return;
-    }
-    const messages =
-      this.codec === "typed"
-        ? t.typed
-        : t.messages.map((bytes) => decodeMessage(bytes) as PacketMessage);
-    for (const d of delays) {
-      this.schedule(this.clock + d, {
-        kind: "packet",
-        to: target.index,
-        from: src.address,
-        messages,
-      });
-    }
-  }
-
-  private openStream(src: SimNode, t: StreamTransmit): void {
-    this.stats.streamsOpened++;
-    const target = this.byAddress.get(t.to);
-    const failAfter = (ms: number, error: string): void => {
-      this.schedule(this.clock + ms, {
-        kind: "stream-reply",
-        to: src.index,
-        gen: src.generation,
-        exchange: t.exchange,
-        reply: { error },
-      });
-    };
-    if (target === undefined) {
-      failAfter(this.faults.delay(), "no route to host");
-      return;
-    }
-    if (this.faults.cut(src.name, target.name)) return; // the core times the exchange out
-    if (!target.up) {
-      failAfter(2 * this.faults.delay(), "connection refused");
-      return;
-    }
-    this.schedule(this.clock + this.faults.delay(), {
-      kind: "stream-request",
-      to: target.index,
-      from: src.index,
-      fromGen: src.generation,
-      exchange: t.exchange,
-      message: t.message,
-    });
-  }
-
-  private streamCodec<T extends StreamMessage>(msg: T): T {
-    if (this.codec === "typed") return msg;
-    return decodeMessage(encodeMessage(msg)) as T;
-  }
-
-  private observe(n: SimNode, ev: MemberlistEvent): void {
-    this.stats.eventsEmitted++;
-    for (const l of this.listeners) l(n, ev, this.clock);
+  protected override observe(n: SimNode, ev: MemberlistEvent): void {
+    for (const l of this.listeners) l(n, ev, this.now);
     let kind: Transition["kind"] | undefined;
     let subject = "";
     let incarnation = 0;
@@ -628,7 +283,7 @@ export class SimCluster {
     if (kind === undefined) return;
     if (this.checking) this.checkTransition(n, kind, subject, incarnation);
     if (this.record) {
-      this.transitions.push({ at: this.clock, observer: n.name, subject, kind, incarnation });
+      this.transitions.push({ at: this.now, observer: n.name, subject, kind, incarnation });
     }
   }
 
@@ -657,6 +312,6 @@ export class SimCluster {
   }
 
   private violation(message: string): never {
-    throw new InvariantViolation(message, this.seed, this.stats.steps, this.clock);
+    throw new InvariantViolation(message, this.seed, this.stats.steps, this.now);
   }
 }
