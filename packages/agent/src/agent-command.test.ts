@@ -8,6 +8,7 @@ import { EventEmitter } from "node:events";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { randomLoopbackIp } from "@serf-ts/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Agent } from "./agent.ts";
 import { type AgentCommandIo, runAgentCommand } from "./agent-command.ts";
@@ -26,9 +27,6 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function randomLoopback(): string {
-  return `127.${randomInt(1, 255)}.${randomInt(0, 256)}.${randomInt(1, 255)}`;
-}
 function randomPort(): number {
   return randomInt(20_000, 60_000);
 }
@@ -78,7 +76,7 @@ async function waitFor(what: string, check: () => boolean, timeoutMs = 10_000): 
 }
 
 function addrs(): { ip: string; bind: string; rpc: string } {
-  const ip = randomLoopback();
+  const ip = randomLoopbackIp();
   return { ip, bind: `${ip}:${randomPort()}`, rpc: `${ip}:${randomPort()}` };
 }
 

@@ -7,105 +7,69 @@
  * `CI=true` and is skipped loudly otherwise. Every process started here is killed by pid.
  */
 
-import { type ChildProcess, execFile, spawn, spawnSync } from "node:child_process";
-import { randomInt } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, existsSync, writeFileSync, chmodSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import {
+  type AgentProcess,
+  eventually,
+  type GoAgent,
+  goSerfMembers,
+  requireGoSerf,
+  runGoSerf,
+  startAgentProcess,
+  startGoAgent,
+  stopAll,
+} from "@serf-ts/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-const SERF = process.env.SERF_BIN ?? "serf";
-const hasSerf = spawnSync(SERF, ["version"], { timeout: 5000 }).status === 0;
+const hasSerf = requireGoSerf();
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 const BIN = join(REPO_ROOT, "packages/agent/src/bin.ts");
+const BANNER_END = "Log data will now stream in";
 
-if (!hasSerf) {
-  if (process.env.CI === "true") {
-    describe("agent process vs Go serf", () => {
-      it("needs the Go serf binary", () => {
-        throw new Error(`Go serf binary not found ('${SERF}'); required when CI=true`);
-      });
-    });
-  } else {
-    console.warn(
-      `SKIPPING agent-process.test.ts: Go serf binary '${SERF}' not found (set SERF_BIN)`,
-    );
-  }
+/**
+ * Starts our agent executable (random loopback IP, free ports) and resolves once it has
+ * printed its whole banner.
+ */
+function launchOurs(name: string, joinAddr: string, extraArgs: string[] = []) {
+  return startAgentProcess(
+    {
+      label: "ts",
+      file: process.execPath,
+      args: ["--conditions=@serf-ts/source", "--import", "tsx", BIN],
+    },
+    {
+      name,
+      profile: "local",
+      logLevel: "info",
+      join: [joinAddr],
+      extraArgs,
+      startTimeoutMs: 20_000,
+    },
+    async (agent) => {
+      if (!agent.log().includes(BANNER_END)) throw new Error("no banner yet");
+    },
+  );
 }
 
-function randomLoopback(): string {
-  return `127.${randomInt(1, 255)}.${randomInt(0, 256)}.${randomInt(1, 255)}`;
-}
-function randomPort(): number {
-  return randomInt(20_000, 60_000);
-}
-
-interface Proc {
-  readonly child: ChildProcess;
-  output(): string;
-  readonly exited: Promise<number | null>;
+/** The agent's output once it contains `text` (the pipes may still drain after the exit). */
+async function outputWith(agent: AgentProcess, text: string): Promise<string> {
+  await eventually(() => agent.log().includes(text), { timeoutMs: 5000 }).catch(() => undefined);
+  return agent.log();
 }
 
-const procs = new Set<ChildProcess>();
-
-function launch(command: string, args: string[]): Proc {
-  const child = spawn(command, args, { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] });
-  procs.add(child);
-  let out = "";
-  child.stdout?.on("data", (d: Buffer) => {
-    out += d.toString();
-  });
-  child.stderr?.on("data", (d: Buffer) => {
-    out += d.toString();
-  });
-  const exited = new Promise<number | null>((res) => {
-    child.on("close", (code) => {
-      procs.delete(child);
-      res(code);
-    });
-  });
-  return { child, output: () => out, exited };
+/** Waits (bounded) for the agent to exit and returns its exit code. */
+async function exitCodeOf(agent: AgentProcess): Promise<number | null> {
+  expect(await agent.waitExit(30_000)).toBe(true);
+  return agent.exitCode;
 }
 
-function launchOurs(args: string[]): Proc {
-  return launch(process.execPath, [
-    "--conditions=@serf-ts/source",
-    "--import",
-    "tsx",
-    BIN,
-    ...args,
-  ]);
-}
-
-function killByPid(child: ChildProcess, signal: NodeJS.Signals): void {
-  if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
-    try {
-      process.kill(child.pid, signal);
-    } catch {
-      // already gone
-    }
-  }
-}
-
-function serfCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((res) => {
-    execFile(SERF, args, { timeout: 15_000 }, (err, stdout, stderr) => {
-      const code = err === null ? 0 : typeof err.code === "number" ? err.code : 1;
-      res({ code, stdout, stderr });
-    });
-  });
-}
-
-/** `serf members` rows as name → status. */
+/** `serf members` through `rpcAddr` as name → status. */
 async function memberStatus(rpcAddr: string): Promise<Map<string, string>> {
-  const { stdout } = await serfCli(["members", `-rpc-addr=${rpcAddr}`]);
-  const rows = new Map<string, string>();
-  for (const line of stdout.split("\n")) {
-    const [name, , status] = line.trim().split(/\s+/);
-    if (name !== undefined && status !== undefined) rows.set(name, status);
-  }
-  return rows;
+  const members = await goSerfMembers(rpcAddr);
+  return new Map(members.map((m) => [m.name, m.status]));
 }
 
 async function waitFor(
@@ -113,77 +77,39 @@ async function waitFor(
   check: () => boolean | Promise<boolean>,
   timeoutMs: number,
 ): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  await eventually(check, {
+    timeoutMs,
+    intervalMs: 200,
+    describe: `timed out waiting for ${what}`,
+  });
 }
 
 describe.skipIf(!hasSerf)("agent process vs Go serf", () => {
   let dir: string;
   let goRpc: string;
   let goBind: string;
-  let goAgent: Proc;
+  let goAgent: GoAgent;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "serf-agent-proc-"));
-    const ip = randomLoopback();
-    goBind = `${ip}:${randomPort()}`;
-    goRpc = `${ip}:${randomPort()}`;
-    goAgent = launch(SERF, [
-      "agent",
-      "-node=go1",
-      `-bind=${goBind}`,
-      `-rpc-addr=${goRpc}`,
-      "-profile=local",
-    ]);
-    await waitFor(
-      "the Go agent",
-      () => goAgent.output().includes("Log data will now stream in"),
-      15_000,
-    );
+    goAgent = await startGoAgent({ name: "go1", profile: "local", logLevel: "info" });
+    goBind = goAgent.bindAddress;
+    goRpc = goAgent.rpcAddress;
   }, 20_000);
 
   afterAll(async () => {
-    for (const child of [...procs]) killByPid(child, "SIGKILL");
+    await stopAll();
     rmSync(dir, { recursive: true, force: true });
   });
-
-  function ourArgs(
-    name: string,
-    extra: string[] = [],
-  ): { args: string[]; bind: string; rpc: string; ip: string } {
-    const ip = randomLoopback();
-    const bind = `${ip}:${randomPort()}`;
-    const rpc = `${ip}:${randomPort()}`;
-    return {
-      ip,
-      bind,
-      rpc,
-      args: [
-        `-node=${name}`,
-        `-bind=${bind}`,
-        `-rpc-addr=${rpc}`,
-        "-profile=local",
-        `-join=${goBind}`,
-        ...extra,
-      ],
-    };
-  }
 
   it("prints the banner, serves the Go CLI, leaves gracefully on SIGINT (seen as left)", async () => {
     const handler = join(dir, "deploy.sh");
     writeFileSync(handler, `#!/bin/sh\n{ echo "$SERF_USER_EVENT"; cat; } > "${dir}/deploy.txt"\n`);
     chmodSync(handler, 0o755);
-    const { args, bind, rpc } = ourArgs("ts1", [`-event-handler=user:deploy=${handler}`]);
-    const ours = launchOurs(args);
-    await waitFor(
-      "our banner",
-      () => ours.output().includes("Log data will now stream in"),
-      20_000,
-    );
-    expect(ours.output()).toContain(
+    const ours = await launchOurs("ts1", goBind, [`-event-handler=user:deploy=${handler}`]);
+    const bind = ours.bindAddress;
+    const rpc = ours.rpcAddress;
+    expect(ours.log()).toContain(
       [
         "==> Starting Serf agent...",
         "==> Starting Serf agent RPC...",
@@ -210,7 +136,7 @@ describe.skipIf(!hasSerf)("agent process vs Go serf", () => {
     expect((await memberStatus(goRpc)).get("ts1")).toBe("alive");
 
     // A user event sent through the Go agent runs our handler.
-    expect((await serfCli(["event", `-rpc-addr=${goRpc}`, "deploy", "v9"])).code).toBe(0);
+    expect((await runGoSerf(["event", `-rpc-addr=${goRpc}`, "deploy", "v9"])).code).toBe(0);
     await waitFor(
       "our handler",
       () =>
@@ -219,11 +145,10 @@ describe.skipIf(!hasSerf)("agent process vs Go serf", () => {
       10_000,
     );
 
-    killByPid(ours.child, "SIGINT");
-    expect(await ours.exited).toBe(0);
-    expect(ours.output()).toContain(
-      "==> Caught signal: interrupt\n==> Gracefully shutting down agent...\n",
-    );
+    process.kill(ours.pid, "SIGINT");
+    expect(await exitCodeOf(ours)).toBe(0);
+    const shutdown = "==> Caught signal: interrupt\n==> Gracefully shutting down agent...\n";
+    expect(await outputWith(ours, shutdown)).toContain(shutdown);
     await waitFor(
       "go1 to see ts1 left",
       async () => (await memberStatus(goRpc)).get("ts1") === "left",
@@ -232,20 +157,13 @@ describe.skipIf(!hasSerf)("agent process vs Go serf", () => {
   }, 60_000);
 
   it("is seen as failed after SIGKILL", async () => {
-    const { args } = ourArgs("ts2");
-    const ours = launchOurs(args);
-    await waitFor(
-      "our banner",
-      () => ours.output().includes("Log data will now stream in"),
-      20_000,
-    );
+    const ours = await launchOurs("ts2", goBind);
     await waitFor(
       "go1 to see ts2",
       async () => (await memberStatus(goRpc)).get("ts2") === "alive",
       10_000,
     );
-    killByPid(ours.child, "SIGKILL");
-    await ours.exited;
+    await ours.kill();
     await waitFor(
       "go1 to see ts2 failed",
       async () => (await memberStatus(goRpc)).get("ts2") === "failed",
@@ -254,18 +172,13 @@ describe.skipIf(!hasSerf)("agent process vs Go serf", () => {
   }, 60_000);
 
   it("leaves and exits 0 on RPC leave (serf leave)", async () => {
-    const { args, rpc } = ourArgs("ts3");
-    const ours = launchOurs(args);
-    await waitFor(
-      "our banner",
-      () => ours.output().includes("Log data will now stream in"),
-      20_000,
-    );
-    const leave = await serfCli(["leave", `-rpc-addr=${rpc}`]);
+    const ours = await launchOurs("ts3", goBind);
+    const leave = await runGoSerf(["leave", `-rpc-addr=${ours.rpcAddress}`]);
     expect(leave.code).toBe(0);
     expect(leave.stdout).toContain("Graceful leave complete");
-    expect(await ours.exited).toBe(0);
-    expect(ours.output()).toContain("[INFO] agent.ipc: Graceful leave triggered\n");
+    expect(await exitCodeOf(ours)).toBe(0);
+    const triggered = "[INFO] agent.ipc: Graceful leave triggered\n";
+    expect(await outputWith(ours, triggered)).toContain(triggered);
     await waitFor(
       "go1 to see ts3 left",
       async () => (await memberStatus(goRpc)).get("ts3") === "left",

@@ -16,6 +16,7 @@ import {
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { randomLoopbackIp } from "@serf-ts/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Agent, type AgentOptions, type AgentUi } from "./agent.ts";
 import { AgentError } from "./agent-errors.ts";
@@ -35,15 +36,12 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function randomLoopback(): string {
-  return `127.${randomInt(1, 255)}.${randomInt(0, 256)}.${randomInt(1, 255)}`;
-}
 function randomPort(): number {
   return randomInt(20_000, 60_000);
 }
 
 function testConfig(overrides: Partial<AgentConfig> = {}): AgentConfig {
-  const ip = randomLoopback();
+  const ip = randomLoopbackIp();
   return {
     ...defaultConfig("node"),
     bindAddr: `${ip}:${randomPort()}`,
@@ -427,7 +425,7 @@ describe("Agent", () => {
 
   it("reports start-up failures with Go's texts and releases what it opened", async () => {
     // RPC address in use.
-    const ip = randomLoopback();
+    const ip = randomLoopbackIp();
     const blocker: Server = createServer();
     const port = randomPort();
     await new Promise<void>((resolve) => blocker.listen(port, ip, resolve));
@@ -553,7 +551,7 @@ describe("Agent", () => {
   });
 
   it("gives up retry join after retry_max_attempts + 1 rounds", async () => {
-    const closed = `${randomLoopback()}:1`;
+    const closed = `${randomLoopbackIp()}:1`;
     const { agent, out } = await start(
       testConfig({ retryJoin: [closed], retryMaxAttempts: 2, retryIntervalMs: 100 }),
     );

@@ -31,7 +31,11 @@ import type {
   Transmit,
 } from "./core/types.ts";
 import { type Logger, noopLogger } from "./logger.ts";
-import type { PacketPipeline, PacketPipelineStats } from "./packet-pipeline.ts";
+import {
+  type PacketPipeline,
+  type PacketPipelineStats,
+  StreamLabelError,
+} from "./packet-pipeline.ts";
 import type { Address, DuplexStream, Transport } from "./transport.ts";
 
 /** Go memberlist closes the 128th concurrent inbound push/pull without reply. */
@@ -391,7 +395,7 @@ export class MachineDriver<M extends DrivableMachine> {
       stream.close(),
     );
     try {
-      const reader = this.pipeline.createStreamReader();
+      const reader = this.pipeline.createInboundStreamReader(from);
       let request: StreamMessage | undefined;
       while (request === undefined) {
         const chunk = await stream.read();
@@ -404,6 +408,8 @@ export class MachineDriver<M extends DrivableMachine> {
             request = r.message;
           }
         } catch (err) {
+          // An unacceptable label was counted and logged by the pipeline: close, no reply.
+          if (err instanceof StreamLabelError) return;
           this.#logger.error("failed to receive stream", { from, err: errorText(err) });
           const reply = this.pipeline.errorReplyFor(err);
           if (reply !== undefined) await stream.write(reply);
@@ -415,7 +421,7 @@ export class MachineDriver<M extends DrivableMachine> {
       const reply = this.machine.handleStreamRequest(from, request, this.clock.now());
       this.pump();
       if (reply !== undefined && !stream.closed) {
-        await stream.write(this.pipeline.encodeStream(reply));
+        await stream.write(this.pipeline.encodeStreamReply(reply));
         await stream.end();
       }
     } catch (err) {

@@ -120,6 +120,53 @@ describe("Memberlist driver on a MemoryNetwork (real timers, test profile)", () 
     expect(a.stats.badStreams).toBeGreaterThan(0);
   });
 
+  it("nodes with the same cluster label converge; another label cannot join", async () => {
+    const a = await start("a", { options: { name: "a", profile: "test", label: "blue" } });
+    const b = await start("b", { options: { name: "b", profile: "test", label: "blue" } });
+    const red = await start("r", { options: { name: "r", profile: "test", label: "red" } });
+    const none = await start("n");
+    expect(await b.join([a.localAddress])).toBe(1);
+    await until(() => names(a).join() === "a,b" && names(b).join() === "a,b");
+    await expect(red.join([a.localAddress])).rejects.toBeInstanceOf(JoinError);
+    await expect(none.join([a.localAddress])).rejects.toBeInstanceOf(JoinError);
+    // Labelled nodes cannot join an unlabelled one either.
+    await expect(b.join([none.localAddress])).rejects.toBeInstanceOf(JoinError);
+    await new Promise((r) => setTimeout(r, 300)); // a few gossip / probe rounds
+    expect(names(a)).toEqual(["a", "b"]);
+    expect(names(b)).toEqual(["a", "b"]);
+    expect(names(red)).toEqual(["r"]);
+    expect(names(none)).toEqual(["n"]);
+    expect(a.stats.rejectedLabels).toBeGreaterThanOrEqual(2);
+    expect(none.stats.rejectedLabels).toBeGreaterThanOrEqual(1);
+  });
+
+  it("labelled and encrypted nodes converge; unlabelled nodes work as before", async () => {
+    const k = new Uint8Array(32).fill(5);
+    const opts = (name: string) => ({ name, profile: "test" as const, label: "blue" });
+    const a = await start("a", { options: opts("a"), keyring: Keyring.create([k]) });
+    const b = await start("b", { options: opts("b"), keyring: Keyring.create([k]) });
+    const c = await start("c", {
+      options: { ...opts("c"), label: "red" },
+      keyring: Keyring.create([k]),
+    });
+    expect(await b.join([a.localAddress])).toBe(1);
+    await until(() => names(a).join() === "a,b" && names(b).join() === "a,b");
+    await expect(c.join([a.localAddress])).rejects.toBeInstanceOf(JoinError);
+    expect(names(a)).toEqual(["a", "b"]);
+
+    const p = await start("p");
+    const q = await start("q", { options: { name: "q", profile: "test", label: "" } });
+    expect(await q.join([p.localAddress])).toBe(1);
+    await until(() => names(p).join() === "p,q" && names(q).join() === "p,q");
+    expect(p.stats.rejectedLabels).toBe(0);
+  });
+
+  it("rejects a label longer than 255 bytes", async () => {
+    await expect(start("a", { options: { name: "a", label: "x".repeat(256) } })).rejects.toThrow(
+      RangeError,
+    );
+  });
+
   it("shutdown ends event iterators and is idempotent", async () => {
     const a = await start("a");
     const it = a.events();

@@ -174,10 +174,15 @@ export class Memberlist {
         keyring,
         gossipVerifyIncoming: options.gossipVerifyIncoming,
         gossipVerifyOutgoing: options.gossipVerifyOutgoing,
+        label: options.label,
+        skipInboundLabelCheck: options.skipInboundLabelCheck,
         logger: logger.child("pipeline"),
       });
       const machine = new SwimMachine(
-        options,
+        // Go takes the label header out of the UDP budget (`labelOverhead`).
+        pipeline.labelOverheadBytes === 0
+          ? options
+          : { ...options, udpBufferSize: options.udpBufferSize - pipeline.labelOverheadBytes },
         { name: options.name, addr: ipToBytes(host), port, meta: config.meta },
         config.random ?? defaultRandom(),
         clock.now(),

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   buildVsn,
+  labelOverheadBytes,
   lanProfile,
   localProfile,
   resolveOptions,
@@ -85,5 +86,15 @@ describe("resolveOptions", () => {
     expect(() => resolveOptions({ delegateProtocolVersion: 6 })).toThrow(RangeError);
     expect(() => resolveOptions({ udpBufferSize: 10 })).toThrow(RangeError);
     expect(() => resolveOptions({ bindPort: 70_000 })).toThrow(RangeError);
+  });
+  it("cluster label: none by default, at most 255 UTF-8 bytes", () => {
+    expect(resolveOptions()).toMatchObject({ label: "", skipInboundLabelCheck: false });
+    const o = resolveOptions({ label: "blue", skipInboundLabelCheck: true });
+    expect(o).toMatchObject({ label: "blue", skipInboundLabelCheck: true });
+    expect(labelOverheadBytes("")).toBe(0);
+    expect(labelOverheadBytes("é")).toBe(4);
+    expect(() => resolveOptions({ label: "x".repeat(255) })).not.toThrow();
+    expect(() => resolveOptions({ label: "é".repeat(128) })).toThrow(RangeError);
+    expect(() => resolveOptions({ label: "x".repeat(100), udpBufferSize: 64 })).toThrow(RangeError);
   });
 });

@@ -4,11 +4,14 @@ import {
   decodeKeyBase64,
   encodeMessage,
   Keyring,
+  openPacket,
+  openPayload,
   type PingMessage,
 } from "@serf-ts/wire";
 import { vectorsDir } from "@serf-ts/wire/testing";
 import { describe, expect, it } from "vitest";
-import { PacketPipeline } from "./packet-pipeline.ts";
+import { noopLogger } from "./logger.ts";
+import { PacketPipeline, StreamLabelError } from "./packet-pipeline.ts";
 
 const VECTORS = vectorsDir();
 
@@ -259,5 +262,190 @@ describe("PacketPipeline: streams", () => {
       reply = p.errorReplyFor(err);
     }
     expect(reply).toBeUndefined();
+  });
+});
+
+describe("PacketPipeline: cluster label (memberlist >= 0.3)", () => {
+  const header = (label: string): number[] => [0xf4, label.length, ...Buffer.from(label)];
+  const from = "127.0.0.1:1";
+
+  function readInbound(server: PacketPipeline, bytes: Uint8Array): unknown {
+    const r = server.createInboundStreamReader(from);
+    r.push(bytes);
+    try {
+      return r.read();
+    } catch (err) {
+      return err;
+    }
+  }
+
+  it("no label: packets and streams are unchanged (memberlist 0.2.2 bytes)", () => {
+    const p = new PacketPipeline({ label: "" });
+    expect(p.encodeOutgoing([ping], { crc: false })[0]).toEqual(
+      new PacketPipeline().encodeOutgoing([ping], { crc: false })[0],
+    );
+    expect(p.encodeStream(ping)).toEqual(new PacketPipeline().encodeStream(ping));
+    expect(p.encodeStreamReply(ping)).toEqual(p.encodeStream(ping));
+    expect(p.labelOverheadBytes).toBe(0);
+  });
+
+  it("labelled plaintext packet: header outermost, round trip", () => {
+    const a = new PacketPipeline({ label: "blue" });
+    const [pkt] = a.encodeOutgoing([ping], { crc: true });
+    expect([...pkt!.subarray(0, 6)]).toEqual(header("blue"));
+    expect(pkt![6]).toBe(12); // hasCrc inside the header
+    expect(a.labelOverheadBytes).toBe(6);
+    const back = new PacketPipeline({ label: "blue" }).decodeIncoming(pkt!, from);
+    expect(back.messages[0]).toMatchObject({ type: "ping", seqNo: 7 });
+    expect(back.hadCrc).toBe(true);
+  });
+
+  it("labelled encrypted packet: header in clear, label is the GCM additional data", () => {
+    const kr = Keyring.create([key1]);
+    const a = new PacketPipeline({ label: "blue", keyring: kr });
+    const [pkt] = a.encodeOutgoing([ping], { crc: false });
+    expect([...pkt!.subarray(0, 6)]).toEqual(header("blue"));
+    expect(pkt![6]).toBe(1); // encryption version 1
+    expect(pkt!.length).toBe(6 + 29 + encodeMessage(ping).length);
+    expect(a.packetOverheadBytes).toBe(29 + 6);
+    // The ciphertext opens with the label bytes as AAD, and only with them.
+    const body = pkt!.subarray(6);
+    expect(openPacket(kr, body, Buffer.from("blue")).plaintext).toEqual(encodeMessage(ping));
+    expect(() => openPacket(kr, body)).toThrow();
+    const b = new PacketPipeline({ label: "blue", keyring: Keyring.create([key1]) });
+    const back = b.decodeIncoming(pkt!, from);
+    expect(back).toMatchObject({ encrypted: true });
+    expect(back.messages[0]).toMatchObject({ type: "ping", seqNo: 7 });
+  });
+
+  it("a tampered label fails decryption even when the receiver accepts it", () => {
+    const a = new PacketPipeline({ label: "blue", keyring: Keyring.create([key1]) });
+    const [pkt] = a.encodeOutgoing([ping], { crc: false });
+    const tampered = Uint8Array.from(pkt!);
+    tampered.set(Buffer.from("bluf"), 2);
+    const b = new PacketPipeline({ label: "bluf", keyring: Keyring.create([key1]) });
+    expect(b.decodeIncoming(tampered, from).messages).toEqual([]);
+    expect(b.stats).toMatchObject({ decryptFailures: 1, badPackets: 1, rejectedLabels: 0 });
+    // Stripping the header (an unlabelled receiver) does not help either.
+    const c = new PacketPipeline({ keyring: Keyring.create([key1]) });
+    expect(c.decodeIncoming(pkt!.subarray(6), from).messages).toEqual([]);
+    expect(c.stats.decryptFailures).toBe(1);
+  });
+
+  it("drops packets with another label or none, counting and logging like Go", () => {
+    const lines: string[] = [];
+    const logger = {
+      ...noopLogger,
+      error: (msg: string) => lines.push(msg),
+      child: () => logger,
+    };
+    const b = new PacketPipeline({ label: "blue", logger });
+    const [red] = new PacketPipeline({ label: "red" }).encodeOutgoing([ping], { crc: false });
+    const [none] = new PacketPipeline().encodeOutgoing([ping], { crc: false });
+    expect(b.decodeIncoming(red!, from).messages).toEqual([]);
+    expect(b.decodeIncoming(none!, from).messages).toEqual([]);
+    expect(b.decodeIncoming(Uint8Array.of(0xf4, 0, 1), from).messages).toEqual([]);
+    expect(b.stats).toMatchObject({ packetsIn: 3, badPackets: 3, rejectedLabels: 3 });
+    expect(lines).toEqual([
+      'discarding packet with unacceptable label "red"',
+      'discarding packet with unacceptable label ""',
+      "label header cannot be empty when present",
+    ]);
+    // An unlabelled node drops labelled packets too.
+    const plain = new PacketPipeline();
+    const [blue] = b.encodeOutgoing([ping], { crc: false });
+    expect(plain.decodeIncoming(blue!, from).messages).toEqual([]);
+    expect(plain.stats.rejectedLabels).toBe(1);
+  });
+
+  it("skipInboundLabelCheck accepts unlabelled traffic (label still AAD), drops labelled", () => {
+    const kr = Keyring.create([key1]);
+    const b = new PacketPipeline({ label: "blue", skipInboundLabelCheck: true, keyring: kr });
+    const [labelled] = new PacketPipeline({ label: "blue", keyring: kr }).encodeOutgoing([ping], {
+      crc: false,
+    });
+    // Unlabelled, encrypted with "blue" as AAD (what a label-stripping transport hands on).
+    expect(b.decodeIncoming(labelled!.subarray(6), from).messages).toHaveLength(1);
+    expect(b.decodeIncoming(labelled!, from).messages).toEqual([]);
+    expect(b.stats).toMatchObject({ rejectedLabels: 1, badPackets: 1 });
+    // Unlabelled, encrypted without AAD (a 0.2.2 node): authentication fails.
+    const [old] = new PacketPipeline({ keyring: kr }).encodeOutgoing([ping], { crc: false });
+    expect(b.decodeIncoming(old!, from).messages).toEqual([]);
+    expect(b.stats.decryptFailures).toBe(1);
+    // Plaintext, no keyring: unlabelled accepted.
+    const p = new PacketPipeline({ label: "blue", skipInboundLabelCheck: true });
+    const [plain] = new PacketPipeline().encodeOutgoing([ping], { crc: false });
+    expect(p.decodeIncoming(plain!, from).messages).toHaveLength(1);
+  });
+
+  it("streams: the dialer writes the header, the reply has none; both round-trip", () => {
+    for (const keyring of [undefined, Keyring.create([key1])]) {
+      const client = new PacketPipeline({ label: "blue", keyring });
+      const server = new PacketPipeline({ label: "blue", keyring });
+      const req = client.encodeStream(ping);
+      expect([...req.subarray(0, 6)]).toEqual(header("blue"));
+      expect(req[6]).toBe(keyring === undefined ? 9 : 10);
+      const r = server.createInboundStreamReader(from);
+      r.push(req.subarray(0, 3)); // the header may arrive in pieces
+      expect(r.read()).toBeUndefined();
+      r.push(req.subarray(3));
+      expect(r.read()).toMatchObject({ label: null, message: { type: "ping", seqNo: 7 } });
+      const reply = server.encodeStreamReply(ping);
+      expect(reply[0]).toBe(keyring === undefined ? 9 : 10);
+      const cr = client.createStreamReader();
+      cr.push(reply);
+      expect(cr.read()?.message).toMatchObject({ type: "ping", seqNo: 7 });
+    }
+  });
+
+  it("streams: the 5 frame bytes then the label are the GCM additional data", () => {
+    const kr = Keyring.create([key1]);
+    const reply = new PacketPipeline({ label: "blue", keyring: kr }).encodeStreamReply(ping);
+    const aad = new Uint8Array([...reply.subarray(0, 5), ...Buffer.from("blue")]);
+    expect(() => openPayload(kr.keys(), reply.subarray(5), aad)).not.toThrow();
+    expect(() => openPayload(kr.keys(), reply.subarray(5), reply.subarray(0, 5))).toThrow();
+    // A dialer with another label (or none) cannot read it.
+    const other = new PacketPipeline({ label: "red", keyring: kr }).createStreamReader();
+    other.push(reply);
+    expect(() => other.read()).toThrow();
+    // A request whose label header was tampered fails decryption at a receiver accepting it.
+    const req = new PacketPipeline({ label: "blue", keyring: kr }).encodeStream(ping);
+    const tampered = Uint8Array.from(req);
+    tampered.set(Buffer.from("bluf"), 2);
+    const server = new PacketPipeline({ label: "bluf", keyring: kr });
+    const err = readInbound(server, tampered);
+    expect(err).toBeInstanceOf(Error);
+    expect(err).not.toBeInstanceOf(StreamLabelError);
+  });
+
+  it("streams: other labels and unlabelled requests are refused without a reply", () => {
+    const server = new PacketPipeline({ label: "blue", keyring: Keyring.create([key1]) });
+    const red = new PacketPipeline({ label: "red", keyring: Keyring.create([key1]) });
+    const plain = new PacketPipeline();
+    expect(readInbound(server, red.encodeStream(ping))).toBeInstanceOf(StreamLabelError);
+    // Without the label check this plaintext stream would get an errResp; here it gets none.
+    expect(readInbound(server, plain.encodeStream(ping))).toBeInstanceOf(StreamLabelError);
+    expect(readInbound(server, Uint8Array.of(0xf4, 0))).toBeInstanceOf(StreamLabelError);
+    expect(server.stats).toMatchObject({ rejectedLabels: 3, badStreams: 3 });
+    // An unlabelled server refuses labelled requests.
+    const plainServer = new PacketPipeline();
+    const blue = new PacketPipeline({ label: "blue" }).encodeStream(ping);
+    expect(readInbound(plainServer, blue)).toBeInstanceOf(StreamLabelError);
+  });
+
+  it("streams: skipInboundLabelCheck accepts unlabelled requests with our label as AAD", () => {
+    const kr = Keyring.create([key1]);
+    const server = new PacketPipeline({ label: "blue", skipInboundLabelCheck: true, keyring: kr });
+    const labelled = new PacketPipeline({ label: "blue", keyring: kr }).encodeStream(ping);
+    expect(readInbound(server, labelled.subarray(6))).toMatchObject({
+      message: { type: "ping" },
+    });
+    expect(readInbound(server, labelled)).toBeInstanceOf(StreamLabelError);
+    expect(server.stats.rejectedLabels).toBe(1);
+  });
+
+  it("rejects labels over 255 bytes", () => {
+    expect(() => new PacketPipeline({ label: "x".repeat(256) })).toThrow(RangeError);
+    expect(new PacketPipeline({ label: "x".repeat(255) }).labelOverheadBytes).toBe(257);
   });
 });

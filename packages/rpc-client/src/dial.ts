@@ -1,9 +1,11 @@
 /**
- * Dialing the agent: `host:port` parsing with Go's `net.SplitHostPort` rules, and errors worded
- * like Go's `net.Dial` errors (what `serf` prints after `Error connecting to Serf agent: `).
+ * Dialing the agent: `host:port` parsing with Go's `net.SplitHostPort` (`@serf-ts/wire`'s), and
+ * errors worded like Go's `net.Dial` errors (what `serf` prints after `Error connecting to Serf
+ * agent: `).
  */
 
 import { connect, isIP, type Socket } from "node:net";
+import { GoAddrError, joinHostPort, splitHostPort } from "@serf-ts/wire";
 import { RpcConnectError } from "./errors.ts";
 
 /** The agent's default RPC address (and the Go CLI's default `-rpc-addr`). */
@@ -29,35 +31,14 @@ function dialError(message: string, errno?: string, cause?: unknown): RpcConnect
  */
 export function parseRpcAddress(addr: string): RpcAddress {
   if (addr === "") throw dialError("dial tcp: missing address");
-  const fail = (why: string): never => {
-    throw dialError(`dial tcp: address ${addr}: ${why}`);
-  };
-  let host: string;
-  let portText: string;
-  let bracketFrom = 0;
-  let closeFrom = 0;
-  const colon = addr.lastIndexOf(":");
-  if (colon < 0) return fail("missing port in address");
-  if (addr.startsWith("[")) {
-    const close = addr.indexOf("]");
-    if (close < 0) return fail("missing ']' in address");
-    if (close + 1 === addr.length) return fail("missing port in address");
-    if (close + 1 !== colon) {
-      return fail(
-        addr[close + 1] === ":" ? "too many colons in address" : "missing port in address",
-      );
-    }
-    host = addr.slice(1, close);
-    portText = addr.slice(colon + 1);
-    bracketFrom = 1;
-    closeFrom = close + 1;
-  } else {
-    host = addr.slice(0, colon);
-    if (host.includes(":")) return fail("too many colons in address");
-    portText = addr.slice(colon + 1);
+  let parts: { host: string; port: string };
+  try {
+    parts = splitHostPort(addr);
+  } catch (err) {
+    if (err instanceof GoAddrError) throw dialError(`dial tcp: address ${addr}: ${err.reason}`);
+    throw err;
   }
-  if (addr.indexOf("[", bracketFrom) >= 0) return fail("unexpected '[' in address");
-  if (addr.indexOf("]", closeFrom) >= 0) return fail("unexpected ']' in address");
+  const { host, port: portText } = parts;
   if (!/^[0-9]+$/.test(portText)) {
     // Go looks service names up (`tcp/http`); numeric ports are all the agent ever uses.
     throw dialError(`dial tcp: address tcp/${portText}: unknown port`);
@@ -65,10 +46,6 @@ export function parseRpcAddress(addr: string): RpcAddress {
   const port = Number(portText);
   if (port > 65535) throw dialError(`dial tcp: address ${portText}: invalid port`);
   return { host, port };
-}
-
-function joinHostPort(host: string, port: number | string): string {
-  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
 const CONNECT_ERRORS: Readonly<Record<string, string>> = {

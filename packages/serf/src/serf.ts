@@ -453,6 +453,8 @@ export class Serf {
         keyring,
         gossipVerifyIncoming: options.memberlist.gossipVerifyIncoming,
         gossipVerifyOutgoing: options.memberlist.gossipVerifyOutgoing,
+        label: options.memberlist.label,
+        skipInboundLabelCheck: options.memberlist.skipInboundLabelCheck,
         logger: logger.child("pipeline"),
       });
       const snapshot =

@@ -1,13 +1,14 @@
 /**
  * Cross-checks configuration errors against the real Go `serf` 0.9.4 binary when it is
- * installed (skipped otherwise). Every case fails before the agent binds anything; as a guard,
- * each run binds to a random loopback address and is killed by pid after a few seconds.
+ * installed (`@serf-ts/testkit`'s `requireGoSerf`: skipped loudly otherwise, an error when
+ * `CI=true`). Every case fails before the agent binds anything; as a guard, each run binds to a
+ * random loopback address and is killed by pid after a few seconds.
  */
 
-import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePort, randomLoopbackIp, requireGoSerf, runGoSerf } from "@serf-ts/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkLogLevel } from "../logging/log-level.ts";
 import { ConfigError, formatConfigError } from "./config-error.ts";
@@ -19,44 +20,20 @@ import {
   decodeEncryptKey,
 } from "./setup-checks.ts";
 
-const SERF = process.env.SERF_BIN ?? "serf";
-const hasSerf = spawnSync(SERF, ["version"], { timeout: 5000 }).status === 0;
+const hasSerf = requireGoSerf();
 
-function loopback(): string {
-  const octet = () => 1 + Math.floor(Math.random() * 250);
-  return `127.${octet()}.${octet()}.${octet()}`;
-}
-
-function runGo(
+/** Runs Go's `serf agent ARGV` in `cwd`; a guard binds it to a random loopback address. */
+async function runGo(
   argv: string[],
   cwd: string,
 ): Promise<{ stdout: string; stderr: string; code: number | null }> {
-  const ip = loopback();
-  const guard = [
-    `-bind=${ip}:${20000 + Math.floor(Math.random() * 20000)}`,
-    `-rpc-addr=${ip}:7373`,
-  ];
-  return new Promise((resolve) => {
-    const child = spawn(SERF, ["agent", ...guard, ...argv], {
-      cwd,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on("data", (d: Buffer) => {
-      stderr += d.toString();
-    });
-    const timer = setTimeout(() => {
-      if (child.pid !== undefined) process.kill(child.pid, "SIGKILL");
-    }, 5000);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ stdout, stderr, code });
-    });
+  const ip = randomLoopbackIp();
+  const guard = [`-bind=${ip}:${await freePort(ip, { udp: true })}`, `-rpc-addr=${ip}:7373`];
+  const { stdout, stderr, code } = await runGoSerf(["agent", ...guard, ...argv], {
+    cwd,
+    timeoutMs: 5000,
   });
+  return { stdout, stderr, code };
 }
 
 /** Our startup checks in Go's order, rendered as Go prints them. */

@@ -4,8 +4,9 @@
  * Debian's serf 0.9.4 is built with), socket options, and small formatting helpers.
  */
 
-import { isIPv4, isIPv6 } from "node:net";
+import { isIPv4 } from "node:net";
 import { networkInterfaces as osNetworkInterfaces } from "node:os";
+import { canonicalIp, joinHostPort } from "@serf-ts/wire";
 
 /** IPv4 mDNS group (RFC 6762). */
 export const MDNS_IPV4_GROUP = "224.0.0.251";
@@ -152,34 +153,12 @@ export function mdnsInterfaceAddress(
   return v4.find((a) => !a.startsWith("169.254.")) ?? v4[0];
 }
 
-/** `::ffff:a.b.c.d` (in any spelling) → `a.b.c.d`, as Go's `IP.To4`; else `undefined`. */
-function mappedIPv4(ip: string): string | undefined {
-  const hex = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(canonicalIPv6(ip));
-  if (hex?.[1] === undefined || hex[2] === undefined) return undefined;
-  const hi = Number.parseInt(hex[1], 16);
-  const lo = Number.parseInt(hex[2], 16);
-  return `${hi >> 8}.${hi & 0xff}.${lo >> 8}.${lo & 0xff}`;
-}
-
-/** RFC 5952 text form of an IPv6 address (as Go's `net.IP.String` prints it). */
-function canonicalIPv6(ip: string): string {
-  return new URL(`http://[${ip}]/`).hostname.slice(1, -1);
-}
-
 /**
- * Normalises an IP the way Go's `net.IP.String` would print it: IPv4 (also IPv4-mapped IPv6)
- * dotted, IPv6 in RFC 5952 form. Returns `undefined` for anything that is not an IP.
+ * Go's `net.TCPAddr{IP, Port}.String()`: `1.2.3.4:7946`, `[::1]:7946`, with the IP in Go's
+ * canonical form (IPv4-mapped IPv6 dotted, IPv6 per RFC 5952).
  */
-export function normalizeIp(ip: string): string | undefined {
-  if (isIPv4(ip)) return ip;
-  if (!isIPv6(ip)) return undefined;
-  return mappedIPv4(ip) ?? canonicalIPv6(ip);
-}
-
-/** Go's `net.TCPAddr{IP, Port}.String()`: `1.2.3.4:7946`, `[::1]:7946`. */
 export function formatHostPort(ip: string, port: number): string {
-  const norm = normalizeIp(ip) ?? ip;
-  return isIPv6(norm) ? `[${norm}]:${port}` : `${norm}:${port}`;
+  return joinHostPort(canonicalIp(ip) ?? ip, port);
 }
 
 /** Error text for logs (`%v` of a Go error). */

@@ -22,6 +22,7 @@
 
 import { createSocket, type Socket } from "node:dgram";
 import { randomInt } from "node:crypto";
+import { canonicalIp } from "@serf-ts/wire";
 import makeMdns from "multicast-dns";
 import type { MulticastDNS } from "multicast-dns";
 import {
@@ -35,7 +36,6 @@ import {
   type MdnsSocketOptions,
   mdnsServiceName,
   NOOP_MDNS_LOGGER,
-  normalizeIp,
   resolveMdnsSocketOptions,
   trimDots,
 } from "./mdns-common.ts";
@@ -156,7 +156,7 @@ export class MdnsEntryCollector {
         }
         case "A":
         case "AAAA": {
-          const ip = typeof rr.data === "string" ? normalizeIp(rr.data) : undefined;
+          const ip = typeof rr.data === "string" ? canonicalIp(rr.data) : undefined;
           if (ip === undefined) break;
           inp = this.ensure(fqdn(rr.name));
           inp.addr = ip;

@@ -14,12 +14,19 @@
  * Go's records.
  */
 
-import { type ChildProcess, execFile, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { accessSync, constants } from "node:fs";
 import { hostname } from "node:os";
 import { delimiter, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import {
+  eventually,
+  goSerfAvailability,
+  runCommand,
+  spawnTracked,
+  stopProcess,
+} from "@serf-ts/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { MdnsServiceEntry } from "./mdns-discovery.ts";
 
@@ -42,8 +49,8 @@ function findExecutable(name: string): string | undefined {
 }
 
 function availability(): { ok: true } | { ok: false; reason: string } {
-  const serf = process.env.SERF_BIN ?? findExecutable("serf");
-  if (serf === undefined) return { ok: false, reason: "the Go `serf` binary was not found" };
+  const serf = goSerfAvailability();
+  if (!serf.available) return { ok: false, reason: serf.reason };
   if (findExecutable("ip") === undefined) return { ok: false, reason: "`ip` was not found" };
   if (findExecutable("timeout") === undefined) return { ok: false, reason: "no `timeout`" };
   if (process.getuid?.() !== 0) return { ok: false, reason: "network namespaces need root" };
@@ -60,7 +67,7 @@ function cannotRun(reason: string): void {
 const avail = availability();
 if (!avail.ok) cannotRun(avail.reason);
 
-const SERF = process.env.SERF_BIN ?? "serf";
+const SERF = goSerfAvailability().path ?? "serf";
 const NS = `serf-mdns-${randomBytes(4).toString("hex")}`;
 const CLUSTER = `c${randomBytes(3).toString("hex")}`;
 /** Upper bound on every process we start (seconds), in case cleanup never runs. */
@@ -92,10 +99,10 @@ function deleteNamespace(): void {
 }
 
 function spawnInNs(name: string, args: readonly string[], env?: NodeJS.ProcessEnv): Proc {
-  const child = spawn(
+  const child = spawnTracked(
     "ip",
     ["netns", "exec", NS, "timeout", "-k", "2", PROCESS_LIFETIME_S, ...args],
-    { cwd: packageDir, stdio: ["ignore", "pipe", "pipe"], env: env ?? process.env },
+    { cwd: packageDir, env: env ?? process.env },
   );
   const proc: Proc = { name, child, out: [], exited: false };
   let partial = "";
@@ -114,35 +121,20 @@ function spawnInNs(name: string, args: readonly string[], env?: NodeJS.ProcessEn
   return proc;
 }
 
+/** SIGTERM by pid, SIGKILL after 5 s. */
 async function stopProc(proc: Proc): Promise<void> {
-  const pid = proc.child.pid;
-  if (proc.exited || pid === undefined) return;
-  const exited = new Promise<void>((resolve) => proc.child.once("exit", () => resolve()));
-  const wait = (ms: number) =>
-    Promise.race([exited.then(() => true), new Promise((r) => setTimeout(() => r(false), ms))]);
-  try {
-    process.kill(pid, "SIGTERM");
-  } catch {
-    return;
-  }
-  if (await wait(5_000)) return;
-  try {
-    process.kill(pid, "SIGKILL");
-  } catch {
-    return;
-  }
-  await wait(2_000);
+  await stopProcess(proc.child, "SIGTERM", 5_000);
 }
 
 async function waitFor(cond: () => boolean | Promise<boolean>, ms: number, what: string) {
-  const deadline = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > deadline) {
+  await eventually(cond, {
+    timeoutMs: ms,
+    intervalMs: 200,
+    describe: () => {
       const dump = procs.map((p) => `--- ${p.name}\n${p.out.join("\n")}`).join("\n");
-      throw new Error(`timed out waiting for ${what}\n${dump}`);
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
+      return `timed out waiting for ${what}\n${dump}`;
+    },
+  });
 }
 
 function childEvents(proc: Proc): Record<string, unknown>[] {
@@ -158,27 +150,15 @@ function childEvents(proc: Proc): Record<string, unknown>[] {
   return events;
 }
 
-function membersOf(rpcAddr: string): Promise<string> {
-  return new Promise((resolve) => {
-    execFile(
-      "ip",
-      ["netns", "exec", NS, SERF, "members", `-rpc-addr=${rpcAddr}`],
-      { timeout: 5_000 },
-      (err, stdout) => resolve(err ? "" : stdout),
-    );
+async function membersOf(rpcAddr: string): Promise<string> {
+  const r = await runCommand("ip", ["netns", "exec", NS, SERF, "members", `-rpc-addr=${rpcAddr}`], {
+    timeoutMs: 5_000,
   });
+  return r.code === 0 ? r.stdout : "";
 }
 
+// Processes are killed by pid at exit by @serf-ts/testkit; the namespace is ours to delete.
 process.once("exit", () => {
-  for (const p of procs) {
-    if (!p.exited && p.child.pid !== undefined) {
-      try {
-        process.kill(p.child.pid, "SIGKILL");
-      } catch {
-        // gone
-      }
-    }
-  }
   deleteNamespace();
 });
 

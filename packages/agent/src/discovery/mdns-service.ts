@@ -27,6 +27,7 @@
 
 import { isIPv4, isIPv6 } from "node:net";
 import { hostname as osHostname } from "node:os";
+import { canonicalIp } from "@serf-ts/wire";
 import makeMdns from "multicast-dns";
 import type { MulticastDNS, QueryPacket, ResponseOutgoingPacket } from "multicast-dns";
 import {
@@ -39,7 +40,6 @@ import {
   mdnsServiceName,
   mdnsServiceTxt,
   NOOP_MDNS_LOGGER,
-  normalizeIp,
   resolveMdnsSocketOptions,
   trimDots,
 } from "./mdns-common.ts";
@@ -138,7 +138,7 @@ export class MdnsZone {
     }
     const ips: string[] = [];
     for (const ip of options.ips) {
-      const norm = normalizeIp(ip);
+      const norm = canonicalIp(ip);
       if (norm === undefined) throw new Error(`invalid IP address in IPs list: ${ip}`);
       ips.push(norm);
     }

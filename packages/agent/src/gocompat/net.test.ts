@@ -1,45 +1,7 @@
 import { describe, expect, it } from "vitest";
-import {
-  canonicalIP,
-  GoAddrError,
-  GoLookupError,
-  joinHostPort,
-  lookupTcpPort,
-  resolveTcpAddr,
-  splitHostPort,
-} from "./net.ts";
+import { GoLookupError, lookupTcpPort, resolveTcpAddr } from "./net.ts";
 
-describe("splitHostPort", () => {
-  it("splits", () => {
-    expect(splitHostPort("127.0.0.1:7946")).toEqual({ host: "127.0.0.1", port: "7946" });
-    expect(splitHostPort("[::1]:5")).toEqual({ host: "::1", port: "5" });
-    expect(splitHostPort(":5")).toEqual({ host: "", port: "5" });
-    expect(splitHostPort("a:")).toEqual({ host: "a", port: "" });
-  });
-
-  // Reasons captured from serf 0.9.4 (`==> Invalid bind address: address X: REASON`).
-  it.each([
-    ["127.0.0.1", "address 127.0.0.1: missing port in address"],
-    ["::1", "address ::1: too many colons in address"],
-    ["[::1", "address [::1: missing ']' in address"],
-    ["::1]:5", "address ::1]:5: too many colons in address"],
-    ["a[b:5", "address a[b:5: unexpected '[' in address"],
-    ["[::1]]:5", "address [::1]]:5: missing port in address"],
-    ["[::1]", "address [::1]: missing port in address"],
-    ["[a]b:5", "address [a]b:5: missing port in address"],
-    ["[a]:b:5", "address [a]:b:5: too many colons in address"],
-    ["a]:5", "address a]:5: unexpected ']' in address"],
-  ])("rejects %j", (text, message) => {
-    expect(() => splitHostPort(text)).toThrow(GoAddrError);
-    expect(() => splitHostPort(text)).toThrow(message);
-  });
-
-  it("joins", () => {
-    expect(joinHostPort("::1", 5)).toBe("[::1]:5");
-    expect(joinHostPort("1.2.3.4", 5)).toBe("1.2.3.4:5");
-    expect(joinHostPort("", 5)).toBe(":5");
-  });
-});
+// splitHostPort / joinHostPort / canonicalIP are @serf-ts/wire's: tested in wire's net/ip.test.ts.
 
 describe("lookupTcpPort", () => {
   it("parses numbers and service names like Go", () => {
@@ -58,36 +20,6 @@ describe("lookupTcpPort", () => {
     ["0x10", "address tcp/0x10: unknown port"],
   ])("rejects %j", (text, message) => {
     expect(() => lookupTcpPort(text)).toThrow(message);
-  });
-});
-
-describe("canonicalIP", () => {
-  it.each([
-    ["127.0.0.1", "127.0.0.1"],
-    ["::1", "::1"],
-    ["::", "::"],
-    ["0:0:0:0:0:0:0:1", "::1"],
-    ["2001:DB8:0:0:1:0:0:1", "2001:db8::1:0:0:1"],
-    ["2001:db8:0:1:1:1:1:1", "2001:db8:0:1:1:1:1:1"],
-    ["fe80::0001", "fe80::1"],
-    ["::ffff:127.9.9.9", "127.9.9.9"],
-    ["::127.0.0.1", "::7f00:1"],
-    ["1:2:3:4:5:6:1.2.3.4", "1:2:3:4:5:6:102:304"],
-  ])("%s", (text, canonical) => {
-    expect(canonicalIP(text)).toBe(canonical);
-  });
-
-  it.each([
-    "1.2.3.4.5",
-    "01.2.3.4",
-    "256.1.1.1",
-    "host",
-    "1::2::3",
-    "1:2:3:4:5:6:7:8:9",
-    ":::",
-    "1:2",
-  ])("rejects %j", (text) => {
-    expect(canonicalIP(text)).toBeUndefined();
   });
 });
 

@@ -13,6 +13,7 @@ import {
   encodeRequest,
   RpcFrameReader,
 } from "@serf-ts/wire/rpc";
+import { randomLoopbackIp } from "@serf-ts/testkit";
 import { afterEach, expect, it } from "vitest";
 import { RpcServer } from "./rpc-server.ts";
 import { MemoryAgentBackend, memoryMember } from "./testing/memory-backend.ts";
@@ -39,11 +40,6 @@ function rng(seed: number) {
   };
 }
 type Rng = ReturnType<typeof rng>;
-
-function randomLoopback(): string {
-  const r = () => 1 + Math.floor(Math.random() * 250);
-  return `127.${r()}.${r()}.${r()}`;
-}
 
 function open(host: string, port: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
@@ -228,7 +224,7 @@ it("never throws, never leaks, and keeps serving a good client under hostile tra
     closeLingerMs: 300,
     maxWriteBufferBytes: 64 * 1024,
   });
-  const addr = await server.listen(`${randomLoopback()}:0`);
+  const addr = await server.listen(`${randomLoopbackIp()}:0`);
   const host = addr.slice(0, addr.lastIndexOf(":"));
   const port = Number(addr.slice(addr.lastIndexOf(":") + 1));
   const good = goodClient(host, port);
@@ -341,7 +337,7 @@ it("cleans up half-open connections by itself (no client action)", async () => {
     stallTimeoutMs: 150,
     closeLingerMs: 150,
   });
-  const addr = await server.listen(`${randomLoopback()}:0`);
+  const addr = await server.listen(`${randomLoopbackIp()}:0`);
   const host = addr.slice(0, addr.lastIndexOf(":"));
   const port = Number(addr.slice(addr.lastIndexOf(":") + 1));
   const sockets: Socket[] = [];

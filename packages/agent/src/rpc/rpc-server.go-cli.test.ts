@@ -3,25 +3,26 @@
  * every command's output and exit code must be what the CLI prints against a Go agent with
  * the same data (texts from shared/protocol/cli.md).
  *
- * Without the `serf` binary the suite is skipped with a warning, or fails when CI=true.
+ * Without the `serf` binary the suite is skipped with a warning, or fails when CI=true
+ * (`@serf-ts/testkit`'s `requireGoSerf`; `SERF_BIN` overrides the path).
  */
 
-import { spawn, spawnSync } from "node:child_process";
+import {
+  goSerfPath,
+  randomLoopbackIp,
+  requireGoSerf,
+  runGoSerf,
+  sleep,
+  spawnTracked,
+  stopAll,
+  stopProcess,
+} from "@serf-ts/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { JoinError } from "./agent-backend.ts";
 import { RpcServer } from "./rpc-server.ts";
 import { keySuccess, MemoryAgentBackend, memoryMember } from "./testing/memory-backend.ts";
 
-const SERF = process.env.SERF_BIN ?? "serf";
-const serfAvailable = spawnSync(SERF, ["version"], { encoding: "utf8" }).status === 0;
-const inCI = process.env.CI === "true";
-
-if (!serfAvailable && !inCI) {
-  console.warn(
-    `\n*** SKIPPING the Go serf CLI interop tests: "${SERF}" was not found. Install the Debian ` +
-      "`serf` package (or set SERF_BIN) to run them. ***\n",
-  );
-}
+const serfAvailable = requireGoSerf();
 
 interface Run {
   readonly code: number | null;
@@ -34,41 +35,24 @@ function serf(cmd: string, addr: string, args: readonly string[] = [], timeoutMs
   return runSerf([cmd, `-rpc-addr=${addr}`, ...args], timeoutMs);
 }
 
-function runSerf(argv: readonly string[], timeoutMs = 10_000): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const env = { ...process.env };
-    delete env.SERF_RPC_ADDR;
-    delete env.SERF_RPC_AUTH;
-    const child = spawn(SERF, argv, { env });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => {
-      stdout += d.toString("utf8");
-    });
-    child.stderr.on("data", (d: Buffer) => {
-      stderr += d.toString("utf8");
-    });
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`serf ${argv.join(" ")} timed out; stdout so far: ${stdout}`));
-    }, timeoutMs);
-    child.on("error", reject);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+async function runSerf(argv: readonly string[], timeoutMs = 10_000): Promise<Run> {
+  const r = await runGoSerf(argv, { timeoutMs });
+  if (r.code === null && r.signal === "SIGKILL") {
+    throw new Error(`serf ${argv.join(" ")} timed out; stdout so far: ${r.stdout}`);
+  }
+  return { code: r.code, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** A long-running CLI process whose output can be awaited line by line. */
 function startSerf(argv: readonly string[]) {
-  const child = spawn(SERF, argv, {
+  const child = spawnTracked(goSerfPath(), argv, {
     env: { ...process.env, SERF_RPC_ADDR: "", SERF_RPC_AUTH: "" },
   });
+  child.stdout?.setEncoding("utf8");
   let stdout = "";
   const waiters = new Set<() => void>();
-  child.stdout.on("data", (d: Buffer) => {
-    stdout += d.toString("utf8");
+  child.stdout?.on("data", (d: string) => {
+    stdout += d;
     for (const w of [...waiters]) w();
   });
   const exited = new Promise<number | null>((resolve) => child.on("close", (c) => resolve(c)));
@@ -99,12 +83,6 @@ function startSerf(argv: readonly string[]) {
   };
 }
 
-function randomLoopback(): string {
-  const r = () => 1 + Math.floor(Math.random() * 250);
-  return `127.${r()}.${r()}.${r()}`;
-}
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const utf8 = (s: string) => new TextEncoder().encode(s);
 
 /** Both orders of n1's two tags (Go prints map entries in random order). */
@@ -160,14 +138,13 @@ function makeBackend(options: { rpcAuthKey?: string } = {}): MemoryAgentBackend 
   });
 }
 
-describe.runIf(serfAvailable || inCI)("Go serf CLI against our RPC server", () => {
+describe.skipIf(!serfAvailable)("Go serf CLI against our RPC server", () => {
   let backend: MemoryAgentBackend;
   let server: RpcServer;
   let addr: string;
   const logs: string[] = [];
 
   beforeEach(async () => {
-    if (!serfAvailable) throw new Error(`CI=true but the serf CLI ("${SERF}") is not installed`);
     backend = makeBackend();
     logs.length = 0;
     server = new RpcServer({
@@ -179,11 +156,12 @@ describe.runIf(serfAvailable || inCI)("Go serf CLI against our RPC server", () =
         error: (m) => logs.push(`[ERR] ${m}`),
       },
     });
-    addr = await server.listen(`${randomLoopback()}:0`);
+    addr = await server.listen(`${randomLoopbackIp()}:0`);
   });
 
   afterEach(async () => {
     await server.close();
+    await stopAll();
   });
 
   /** After a CLI run every connection and stream of it is released. */
@@ -588,7 +566,7 @@ describe.runIf(serfAvailable || inCI)("Go serf CLI against our RPC server", () =
       ]),
     );
     expect(server.streamCount).toBe(2);
-    mon.child.kill("SIGINT");
+    await stopProcess(mon.child, "SIGINT");
     expect(await mon.exited).toBe(0);
     await expectReleased();
   });
@@ -652,14 +630,13 @@ describe.runIf(serfAvailable || inCI)("Go serf CLI against our RPC server", () =
   });
 });
 
-describe.runIf(serfAvailable || inCI)("Go serf CLI with -rpc-auth", () => {
+describe.skipIf(!serfAvailable)("Go serf CLI with -rpc-auth", () => {
   let server: RpcServer;
   let addr: string;
 
   beforeEach(async () => {
-    if (!serfAvailable) throw new Error(`CI=true but the serf CLI ("${SERF}") is not installed`);
     server = new RpcServer({ backend: makeBackend({ rpcAuthKey: "s3cret" }) });
-    addr = await server.listen(`${randomLoopback()}:0`);
+    addr = await server.listen(`${randomLoopbackIp()}:0`);
   });
   afterEach(async () => {
     await server.close();
@@ -702,11 +679,5 @@ describe.runIf(serfAvailable || inCI)("Go serf CLI with -rpc-auth", () => {
     expect(r.stdout.startsWith("agent:\n\tname = n1\n")).toBe(true);
     for (let i = 0; i < 100 && server.connectionCount > 0; i++) await sleep(10);
     expect(server.connectionCount).toBe(0);
-  });
-});
-
-describe.runIf(!serfAvailable && inCI)("Go serf CLI", () => {
-  it("is installed (required when CI=true)", () => {
-    expect.fail(`the serf CLI ("${SERF}") is required in CI`);
   });
 });

@@ -12,6 +12,7 @@ import {
   encodeRequestHeader,
   RpcError,
 } from "@serf-ts/wire/rpc";
+import { randomLoopbackIp } from "@serf-ts/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import { parseStreamFilter } from "./event-stream.ts";
 import { parseMonitorLevel } from "./log-stream.ts";
@@ -22,11 +23,6 @@ import { RawRpcClient } from "./testing/raw-client.ts";
 
 const utf8 = (s: string) => new TextEncoder().encode(s);
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-function randomLoopback(): string {
-  const r = () => 1 + Math.floor(Math.random() * 250);
-  return `127.${r()}.${r()}.${r()}`;
-}
 
 const servers: RpcServer[] = [];
 const clients: RawRpcClient[] = [];
@@ -46,7 +42,7 @@ async function setup(
 ) {
   const server = new RpcServer({ backend, ...options });
   servers.push(server);
-  const addr = await server.listen(`${randomLoopback()}:0`);
+  const addr = await server.listen(`${randomLoopbackIp()}:0`);
   const at = addr.lastIndexOf(":");
   const host = addr.slice(0, at);
   const port = Number(addr.slice(at + 1));

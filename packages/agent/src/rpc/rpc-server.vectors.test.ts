@@ -19,6 +19,7 @@ import {
   type RpcResponseBodies,
   responseBodyFollows,
 } from "@serf-ts/wire/rpc";
+import { randomLoopbackIp } from "@serf-ts/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import { JoinError } from "./agent-backend.ts";
 import { RpcServer } from "./rpc-server.ts";
@@ -58,12 +59,6 @@ function loadRpcVectors(): Array<{ name: string; vector: Vector }> {
 const hexBytes = (hex: string): Uint8Array => Uint8Array.from(Buffer.from(hex, "hex"));
 const toHex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
 
-/** Loopback address in 127.x.y.z, avoiding 127.0.0.x where real agents may run. */
-function randomLoopback(): string {
-  const r = () => 1 + Math.floor(Math.random() * 250);
-  return `127.${r()}.${r()}.${r()}`;
-}
-
 const servers: RpcServer[] = [];
 afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close()));
@@ -72,7 +67,7 @@ afterEach(async () => {
 async function startServer(backend: MemoryAgentBackend, authKey = ""): Promise<[string, number]> {
   const server = new RpcServer({ backend, authKey, leaveGraceMs: 200 });
   servers.push(server);
-  const addr = await server.listen(`${randomLoopback()}:0`);
+  const addr = await server.listen(`${randomLoopbackIp()}:0`);
   const at = addr.lastIndexOf(":");
   return [addr.slice(0, at), Number(addr.slice(at + 1))];
 }
