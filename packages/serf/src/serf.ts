@@ -468,7 +468,16 @@ export class Serf {
               replayed,
             });
       const machine = new SerfMachine(
-        options,
+        // Go takes the label header out of the UDP budget (`labelOverhead`).
+        pipeline.labelOverheadBytes === 0
+          ? options
+          : {
+              ...options,
+              memberlist: {
+                ...options.memberlist,
+                udpBufferSize: options.memberlist.udpBufferSize - pipeline.labelOverheadBytes,
+              },
+            },
         { name, addr: ipToBytes(host), port, tags: config.tags ?? {} },
         config.random ?? defaultRandom(),
         clock.now(),
