@@ -17,6 +17,27 @@ export function utf8Encode(s: string): Uint8Array {
   return textEncoder.encode(s);
 }
 
+/** Strings at most this long are cached once encoded (struct field names, states, tags). */
+const CACHED_STRING_MAX_LENGTH = 24;
+/** Bound of the cache; past it, strings are encoded every time. */
+const CACHED_STRINGS_MAX = 4096;
+const encodedStrings = new Map<string, Uint8Array>();
+
+/**
+ * UTF-8 bytes of `s`, cached for short strings: every struct map repeats its Go field names,
+ * and encoding them anew was a measurable share of encode time. The cached arrays are only
+ * ever copied from, never handed out.
+ */
+function shortStringBytes(s: string): Uint8Array {
+  if (s.length > CACHED_STRING_MAX_LENGTH) return textEncoder.encode(s);
+  let bytes = encodedStrings.get(s);
+  if (bytes === undefined) {
+    bytes = textEncoder.encode(s);
+    if (encodedStrings.size < CACHED_STRINGS_MAX) encodedStrings.set(s, bytes);
+  }
+  return bytes;
+}
+
 /**
  * A growable msgpack writer that reproduces Go's encodings byte for byte: smallest integer
  * encodings (non-negative values as unsigned), float64 always as `cb`, and string/bytes
@@ -194,7 +215,7 @@ export class MsgpackWriter {
 
   /** A Go `string` (str family; str8 only in the rpc dialect). */
   str(s: string | Uint8Array): this {
-    const bytes = typeof s === "string" ? utf8Encode(s) : s;
+    const bytes = typeof s === "string" ? shortStringBytes(s) : s;
     this.strHeader(bytes.length, this.dialect === "rpc");
     return this.raw(bytes);
   }
