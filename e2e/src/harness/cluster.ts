@@ -18,6 +18,7 @@ import {
   randomSuffix,
   startAgentProcess,
 } from "@serf-ts/testkit";
+import { type CliOptions, serfCli } from "./cli.ts";
 import { goAgentCommand, type Impl, rpcReady } from "./implementations.ts";
 
 /** Options of `startCluster`. */
@@ -44,6 +45,8 @@ export interface ClusterNode {
   readonly process: AgentProcess;
   readonly bindAddress: string;
   readonly rpcAddress: string;
+  /** The options it was started with (name, join and log echo included). */
+  readonly options: AgentOptions;
   /** Runs `fn` with a fresh RPC connection to this node, closed afterwards. */
   withRpc<T>(fn: (client: RpcClient) => Promise<T>): Promise<T>;
   /** Every member this node knows (`members` over RPC). */
@@ -52,11 +55,24 @@ export interface ClusterNode {
   leave(timeoutMs?: number): Promise<void>;
   /** SIGKILL by PID: a crash, no leave. */
   crash(): Promise<void>;
+  /** `serf <args…>` against this node (see `serfCli`); resolves stdout, rejects unless exit 0. */
+  cli(args: readonly string[], options?: CliOptions): Promise<string>;
 }
 
 /** A running cluster. */
 export interface Cluster {
+  /** Every node started so far (a restarted node replaces its old entry), by index. */
   readonly nodes: readonly ClusterNode[];
+  /**
+   * Starts one more node (index `nodes.length`), joined to the first running node unless
+   * `options.join` says otherwise; resolves once its RPC answers.
+   */
+  add(impl: Impl, options?: AgentOptions): Promise<ClusterNode>;
+  /**
+   * Starts node `index` again after it exited: same name, IP, gossip and RPC ports and options
+   * (e.g. `snapshot`), but no `-join` unless `options.join` gives one; replaces the old entry.
+   */
+  restart(index: number, options?: AgentOptions): Promise<ClusterNode>;
   /** Node `index`; throws if there is none. */
   node(index: number): ClusterNode;
   /** Nodes whose process still runs. */
@@ -88,7 +104,12 @@ function echoLog(name: string): ((text: string) => void) | undefined {
   };
 }
 
-function makeNode(index: number, impl: Impl, agent: AgentProcess): ClusterNode {
+function makeNode(
+  index: number,
+  impl: Impl,
+  agent: AgentProcess,
+  options: AgentOptions,
+): ClusterNode {
   const withRpc = async <T>(fn: (client: RpcClient) => Promise<T>): Promise<T> => {
     const client = await RpcClient.connect({
       addr: agent.rpcAddress,
@@ -102,18 +123,21 @@ function makeNode(index: number, impl: Impl, agent: AgentProcess): ClusterNode {
       await client.close();
     }
   };
-  return {
+  const node: ClusterNode = {
     index,
     impl,
     name: agent.name,
     process: agent,
     bindAddress: agent.bindAddress,
     rpcAddress: agent.rpcAddress,
+    options,
     withRpc,
     members: () => withRpc((c) => c.members()),
     leave: (timeoutMs = 15_000) => agent.stop("SIGINT", timeoutMs),
     crash: () => agent.kill(),
+    cli: (args, cliOptions) => serfCli(node, args, cliOptions),
   };
+  return node;
 }
 
 /**
@@ -131,9 +155,12 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     }
     return options.tsCommand;
   };
-  const startNode = async (index: number, join: readonly string[]): Promise<ClusterNode> => {
-    const impl = options.impls[index];
-    if (impl === undefined) throw new Error(`no node ${index}`);
+  const startNode = async (
+    index: number,
+    impl: Impl,
+    join: readonly string[],
+    extra: AgentOptions = {},
+  ): Promise<ClusterNode> => {
     const name = `${prefix}${impl}-${index}`;
     const onLog = echoLog(name);
     const agentOptions: AgentOptions = {
@@ -143,18 +170,24 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       ...(options.startTimeoutMs === undefined ? {} : { startTimeoutMs: options.startTimeoutMs }),
       ...(onLog === undefined ? {} : { onLog }),
       ...options.nodeOptions?.(index, impl),
+      ...extra,
     };
     const agent = await startAgentProcess(commandFor(impl), agentOptions, rpcReady);
-    return makeNode(index, impl, agent);
+    return makeNode(index, impl, agent, agentOptions);
+  };
+  const implAt = (index: number): Impl => {
+    const impl = options.impls[index];
+    if (impl === undefined) throw new Error(`no node ${index}`);
+    return impl;
   };
 
   const nodes: ClusterNode[] = [];
   try {
     if (options.impls.length === 0) throw new Error("a cluster needs at least one node");
-    const seed = await startNode(0, []);
+    const seed = await startNode(0, implAt(0), []);
     nodes.push(seed);
     const rest = await Promise.allSettled(
-      options.impls.slice(1).map((_, k) => startNode(k + 1, [seed.bindAddress])),
+      options.impls.slice(1).map((_, k) => startNode(k + 1, implAt(k + 1), [seed.bindAddress])),
     );
     for (const r of rest) if (r.status === "fulfilled") nodes.push(r.value);
     for (const r of rest) if (r.status === "rejected") throw r.reason;
@@ -163,10 +196,50 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     throw err;
   }
   nodes.sort((a, b) => a.index - b.index);
-  return makeCluster(nodes);
+  let nextIndex = options.impls.length;
+  const add = async (impl: Impl, extra: AgentOptions = {}): Promise<ClusterNode> => {
+    const index = nextIndex++;
+    const seed = nodes.find((n) => !n.process.exited);
+    const join = seed === undefined ? [] : [seed.bindAddress];
+    const node = await startNode(index, impl, join, extra);
+    nodes.push(node);
+    nodes.sort((a, b) => a.index - b.index);
+    return node;
+  };
+  const restart = async (index: number, extra: AgentOptions = {}): Promise<ClusterNode> => {
+    const at = nodes.findIndex((n) => n.index === index);
+    const old = nodes[at];
+    if (old === undefined) throw new Error(`no node ${index}`);
+    if (!old.process.exited) throw new Error(`${old.name} still runs (pid ${old.process.pid})`);
+    const { join: _join, ...kept } = old.options;
+    const agentOptions: AgentOptions = {
+      ...kept,
+      ip: old.process.ip,
+      bindPort: old.process.bindPort,
+      rpcPort: old.process.rpcPort,
+      ...extra,
+    };
+    const agent = await startAgentProcess(commandFor(old.impl), agentOptions, rpcReady);
+    const node = makeNode(index, old.impl, agent, agentOptions);
+    nodes[at] = node;
+    return node;
+  };
+  return makeCluster(nodes, add, restart);
 }
 
-function makeCluster(nodes: readonly ClusterNode[]): Cluster {
+/** The last `chars` of a log, without the RPC connection lines our own polling causes. */
+export function logTail(log: string, chars = 4000): string {
+  const kept = log
+    .split("\n")
+    .filter((line) => !/Accepted client|client closed|ipc: .*(?:connect|disconnect)/i.test(line));
+  return kept.join("\n").slice(-chars);
+}
+
+function makeCluster(
+  nodes: readonly ClusterNode[],
+  add: Cluster["add"],
+  restart: Cluster["restart"],
+): Cluster {
   const running = (): ClusterNode[] => nodes.filter((n) => !n.process.exited);
   const statuses = async (viewer: ClusterNode): Promise<Map<string, string>> =>
     new Map((await viewer.members()).map((m) => [m.name, m.status]));
@@ -184,13 +257,15 @@ function makeCluster(nodes: readonly ClusterNode[]): Cluster {
         return `${who}: ${view}`;
       }),
     );
-    const tails = nodes.map((n) => `--- ${n.name} log tail ---\n${n.process.log().slice(-2500)}`);
+    const tails = nodes.map((n) => `--- ${n.name} log tail ---\n${logTail(n.process.log())}`);
     return `\n${views.join("\n")}\n${tails.join("\n")}`;
   };
   const cluster: Cluster = {
     nodes,
+    add,
+    restart,
     node: (index) => {
-      const n = nodes[index];
+      const n = nodes.find((candidate) => candidate.index === index);
       if (n === undefined) throw new Error(`no node ${index} in a cluster of ${nodes.length}`);
       return n;
     },

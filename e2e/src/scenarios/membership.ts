@@ -35,7 +35,7 @@ export const MEMBERSHIP_VARIANTS: readonly ClusterVariant[] = [
  * 15 s). Go-only clusters need a fraction of them; they leave room for state that only arrives
  * with the next push/pull.
  */
-export const TIMEOUTS = { convergeMs: 30_000, leftMs: 25_000, failedMs: 30_000 } as const;
+export const TIMEOUTS = { convergeMs: 35_000, leftMs: 35_000, failedMs: 35_000 } as const;
 
 function ipv4(addr: Uint8Array): string {
   return [...addr.slice(-4)].join(".");
