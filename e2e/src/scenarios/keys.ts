@@ -77,7 +77,7 @@ export async function intruderStartJoinFails(
       command,
       {
         name: intruder.name,
-        profile: "local",
+        profile: "lan",
         encryptKey: intruder.key,
         join: cluster.running().map((n) => n.bindAddress),
         startTimeoutMs: 15_000,
@@ -88,6 +88,9 @@ export async function intruderStartJoinFails(
       },
       rpcReady,
     );
+    // RPC comes up before the start-up join runs (in Go too), so the readiness probe can win
+    // the race: then the agent must still exit on its own once the join fails.
+    if ((await agent.waitExit(15_000)) && /Failed to join/.test(log)) return log;
     await agent.kill();
     throw new Error(`${intruder.name} with the wrong key started and joined:\n${log}`);
   } catch (err) {
@@ -111,7 +114,7 @@ export async function intruderRpcJoinFails(
   if (command === undefined) throw new Error("no TS agent command");
   const agent = await startAgentProcess(
     command,
-    { name: intruder.name, profile: "local", encryptKey: intruder.key },
+    { name: intruder.name, profile: "lan", encryptKey: intruder.key },
     rpcReady,
   );
   try {

@@ -1,11 +1,13 @@
 /**
  * Golden tests: every subcommand run through our `run()` and through Go's `serf` against the
- * SAME Go agents; stdout, stderr and the exit code must match, modulo Go's random map order and
- * timing values (see golden.harness.ts for each normaliser).
+ * SAME agents; stdout, stderr and the exit code must match, modulo Go's random map order and
+ * timing values (see golden.harness.ts for each normaliser). The agents are Go's (`go`), or ours
+ * (`ts`, in clusters that also hold a Go agent). A last suite runs Go's CLI against a TS agent
+ * and a Go agent of one mixed cluster and compares the two, modulo node-specific fields.
  */
 
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -13,18 +15,18 @@ import {
   eventually,
   type GoAgent,
   requireGoSerf,
-  startGoAgent,
-  startGoCluster,
   stopAll,
   writeQueryResponder,
 } from "@serf-ts/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { COMMANDS } from "./commands/index.ts";
 import {
+  BIN,
   baseEnv,
   type CliResult,
   eventBlocks,
   identity,
+  type Impl,
   infoText,
   membersText,
   type Normalizer,
@@ -34,9 +36,12 @@ import {
   runGo,
   runOurs,
   sortLines,
+  startAgent,
+  startCluster,
 } from "./golden.harness.ts";
 
 const haveGo = requireGoSerf();
+const haveTs = existsSync(BIN);
 /** Shorter gossip intervals (1.6 s default query timeout), as the golden outputs assume. */
 const LOCAL: AgentOptions = { profile: "local" };
 
@@ -149,233 +154,250 @@ describe.skipIf(!haveGo)("golden: without an agent", () => {
   });
 });
 
-describe.skipIf(!haveGo)("golden: against Go agents", () => {
-  let dir = "";
-  let cluster: GoAgent[] = [];
-  let authAgent: GoAgent;
-  let encrypted: GoAgent[] = [];
-  let leavers: GoAgent[] = [];
-  const key1 = randomBytes(32).toString("base64");
-  const addr = (a: GoAgent | undefined): string => {
-    if (a === undefined) throw new Error("agent missing");
-    return `-rpc-addr=${a.rpcAddress}`;
-  };
-  const n = (i: number): GoAgent => {
-    const a = cluster[i];
-    if (a === undefined) throw new Error(`no agent ${i}`);
-    return a;
-  };
+/**
+ * The agents of each variant: the targets of the commands (cluster nodes 0 and 1, the auth
+ * agent, the first encrypted agent, the leavers) are of the variant's implementation; a Go
+ * agent is always in the clusters.
+ */
+const VARIANTS = [
+  { impl: "go", cluster: ["go", "go", "go"], encrypted: ["go", "go"], skip: !haveGo },
+  { impl: "ts", cluster: ["ts", "ts", "go"], encrypted: ["ts", "go"], skip: !haveGo || !haveTs },
+] as const satisfies readonly {
+  impl: Impl;
+  cluster: readonly Impl[];
+  encrypted: readonly Impl[];
+  skip: boolean;
+}[];
 
-  beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), "serf-ts-cli-golden-"));
-    const script = writeQueryResponder(dir);
-    [cluster, authAgent, encrypted, leavers] = await Promise.all([
-      startGoCluster(3, (i) => ({
-        ...LOCAL,
-        tags: { role: `web${i}`, dc: "east" },
-        eventHandlers: [`query:greet=${script}`],
-      })),
-      startGoAgent({ ...LOCAL, name: "auth1", rpcAuth: "s3cret" }),
-      startGoCluster(2, () => ({ ...LOCAL, encryptKey: key1 })),
-      Promise.all([
-        startGoAgent({ ...LOCAL, name: "leave-go" }),
-        startGoAgent({ ...LOCAL, name: "leave-ts" }),
-      ]),
-    ]);
-  }, 30_000);
+for (const { impl, cluster: impls, encrypted: encImpls, skip } of VARIANTS) {
+  describe.skipIf(skip)(`golden: against ${impl} agents`, () => {
+    let dir = "";
+    let cluster: GoAgent[] = [];
+    let authAgent: GoAgent;
+    let encrypted: GoAgent[] = [];
+    let leavers: GoAgent[] = [];
+    const key1 = randomBytes(32).toString("base64");
+    const addr = (a: GoAgent | undefined): string => {
+      if (a === undefined) throw new Error("agent missing");
+      return `-rpc-addr=${a.rpcAddress}`;
+    };
+    const n = (i: number): GoAgent => {
+      const a = cluster[i];
+      if (a === undefined) throw new Error(`no agent ${i}`);
+      return a;
+    };
 
-  afterAll(async () => {
-    await stopAll();
-    rmSync(dir, { recursive: true, force: true });
-  });
-
-  it("members", async () => {
-    const a = addr(n(0));
-    await same(["members", a], membersText);
-    await same(["members", "-detailed", a], membersText);
-    await same(["members", "-status=alive", "-tag", "role=web[12]", a], membersText);
-    await same(["members", "-name", n(1).name, a], membersText);
-    await same(["members", "-role=web1", a], membersText);
-    await same(["members", "-name=nobody", a]);
-    await same(["members", "-format=xml", a]);
-    await same(["members", "-name=[", a]);
-    await same(["members", `-rpc-auth=anything`, a], membersText);
-    await same(["members"], membersText, baseEnv({ SERF_RPC_ADDR: n(1).rpcAddress }));
-    // JSON: the same lines (members come in random order; tags are sorted by Go's encoder).
-    const json = await same(["members", "-format=json", a], sortLines);
-    const parsed = JSON.parse(json.stdout) as { members: { name: string }[] };
-    expect(parsed.members.map((m) => m.name).sort()).toEqual(cluster.map((x) => x.name).sort());
-    await same(["members", "-format", "json", "-name=nobody", a]);
-  });
-
-  it("info", async () => {
-    await same(["info", addr(n(0))], infoText);
-    await same(["info", "-format=json", addr(n(0))], infoText);
-    await same(["info", "-format=yaml", addr(n(0))]);
-  });
-
-  it("event", async () => {
-    const a = addr(n(0));
-    await same(["event", a, "deploy", "v1.2.3"]);
-    await same(["event", "-coalesce=false", a, "deploy"]);
-    await same(["event", a, "", "x"]);
-    await same(["event", a, "_serf_x"]);
-    await same(["event", a, "big", "x".repeat(600)]);
-  });
-
-  it("join and force-leave", async () => {
-    await same(["join", addr(n(1)), n(0).bindAddress]);
-    await same(["join", "-replay", addr(n(1)), n(0).bindAddress, "127.0.0.1:1"]);
-    await same(["join", addr(n(1)), "127.0.0.1:1"]);
-    await same(["force-leave", addr(n(0)), "nobody"]);
-    await same(["force-leave", "-prune", addr(n(0)), "nobody"]);
-  });
-
-  it("tags", async () => {
-    const a = addr(n(2));
-    await same(["tags", a, "-set", "extra=1", "-delete", "dc"]);
-    await same(["tags", a, "-set", "nobody"]);
-    await same(["tags", a, "-set", `big=${"x".repeat(600)}`]);
-    await same(["tags", a, "-set", "dc=east", "-delete", "extra"]);
-  });
-
-  it("query", async () => {
-    const a = addr(n(0));
-    // Text output lines arrive in network order: compared as sets (first line included).
-    await sameConcurrently(["query", "-timeout=800ms", a, "greet", "payload"], sortLines);
-    await sameConcurrently(["query", "-no-ack", "-timeout=800ms", a, "greet"], sortLines);
-    await sameConcurrently(["query", "-node", n(1).name, "-timeout=800ms", a, "greet"]);
-    await sameConcurrently(["query", "-tag", "role=web1", "-timeout=800ms", a, "greet"]);
-    await sameConcurrently(["query", "-node", "nobody", "-timeout=600ms", a, "greet"]);
-    // JSON: acks come in arrival order, so which one lacks the trailing comma varies.
-    await sameConcurrently(["query", "-format=json", "-timeout=800ms", a, "greet", "p"], (t) =>
-      sortLines(t.replace(/,$/gm, "")),
-    );
-    await sameConcurrently([
-      "query",
-      "-format=json",
-      "-no-ack",
-      "-node",
-      n(0).name,
-      "-timeout=600ms",
-      a,
-      "greet",
-    ]);
-    await sameConcurrently([
-      "query",
-      "-relay-factor=2",
-      "-node",
-      n(2).name,
-      "-timeout=600ms",
-      a,
-      "greet",
-    ]);
-    await same(["query", a, "_serf_x"]);
-    await same(["query", "-format=xml", a, "greet"]);
-  });
-
-  it("rtt", async () => {
-    const a = addr(n(0));
-    await eventually(async () => (await runOurs(["rtt", a, n(1).name])).code === 0, {
-      timeoutMs: 10_000,
-    });
-    await same(["rtt", a, n(1).name], rttText);
-    await same(["rtt", a, n(1).name, n(0).name], rttText);
-    await same(["rtt", a, "nobody"]);
-    await same(["rtt", a]);
-    await same(["rtt", a, "x", "y", "z"]);
-  });
-
-  it("reachability", async () => {
-    await sameConcurrently(["reachability", addr(n(0))], reachabilityText);
-    await sameConcurrently(["reachability", "-verbose", addr(n(1))], reachabilityText);
-  });
-
-  it("keys on a plain cluster", async () => {
-    const a = addr(n(0));
-    await same(["keys", "-list", a], sortLines);
-    await same(["keys", `-install=${randomBytes(32).toString("base64")}`, a], sortLines);
-    await same(["keys", "-install=notbase64!!", a]);
-  });
-
-  it("keys on an encrypted cluster", async () => {
-    const a = addr(encrypted[0]);
-    const key2 = randomBytes(32).toString("base64");
-    await same(["keys", "-list", a], sortLines);
-    await same(["keys", `-install=${key2}`, a]);
-    await same(["keys", "-list", a], sortLines);
-    await same(["keys", `-use=${key2}`, a]);
-    await same(["keys", `-remove=${key2}`, a], sortLines);
-    await same(["keys", `-remove=${key1}`, a]);
-    await same(["keys", `-use=${key1}`, a], sortLines);
-    await same(["keys", `-install=${Buffer.alloc(8).toString("base64")}`, a], sortLines);
-  });
-
-  it("auth", async () => {
-    const a = addr(authAgent);
-    await same(["members", a]);
-    await same(["members", a, "-rpc-auth=s3cret"], membersText);
-    await same(["members", a, "-rpc-auth=wrong"]);
-    await same(["members", a], membersText, baseEnv({ SERF_RPC_AUTH: "s3cret" }));
-    await same(["event", a, "e"]);
-    await same(["monitor", a]);
-    await same(["query", a, "q"]);
-    await same(["keys", "-list", a]);
-    await same(["leave", a]);
-  });
-
-  it("monitor prints the same events as they happen; Ctrl-C exits 0", async () => {
-    const a = addr(n(0));
-    const window = 4500;
-    const [go, ours] = await Promise.all([
-      runGo(["monitor", a], { interruptAfterMs: window }),
-      runOurs(["monitor", a], { interruptAfterMs: window }),
-      (async () => {
-        await new Promise((r) => setTimeout(r, 700));
-        await runGo(["event", "-coalesce=false", a, "golden-ev", "p1"]);
-        await runGo(["event", "-coalesce=false", a, "golden-empty"]);
-        await runGo(["query", "-timeout=200ms", a, "monq", "qp"]);
-        const extra = await startGoAgent({
+    beforeAll(async () => {
+      dir = mkdtempSync(join(tmpdir(), "serf-ts-cli-golden-"));
+      const script = writeQueryResponder(dir);
+      [cluster, authAgent, encrypted, leavers] = await Promise.all([
+        startCluster(impls, (i) => ({
           ...LOCAL,
-          name: "golden-extra",
-          join: [n(0).bindAddress],
-          tags: { role: "db" },
-        });
-        await new Promise((r) => setTimeout(r, 500));
-        await extra.kill();
-      })(),
-    ]);
-    expect(ours.code).toBe(0);
-    expect(go.code).toBe(0);
-    const blocks = eventBlocks(ours.stdout);
-    expect(blocks).toEqual(eventBlocks(go.stdout));
-    expect(blocks.some((b) => b.includes('Name: "golden-ev"'))).toBe(true);
-    expect(blocks.some((b) => b.includes('Name: "monq"'))).toBe(true);
-    expect(blocks.some((b) => b.includes('Event: "member-join"'))).toBe(true);
-    expect(ours.stdout).toMatch(/^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d \[[A-Z]+\] /m);
-    await same(["monitor", "-log-level=bogus", a]);
-  }, 20_000);
+          tags: { role: `web${i}`, dc: "east" },
+          eventHandlers: [`query:greet=${script}`],
+        })),
+        startAgent(impl, { ...LOCAL, name: "auth1", rpcAuth: "s3cret" }),
+        startCluster(encImpls, () => ({ ...LOCAL, encryptKey: key1 })),
+        Promise.all([
+          startAgent(impl, { ...LOCAL, name: "leave-go" }),
+          startAgent(impl, { ...LOCAL, name: "leave-ts" }),
+        ]),
+      ]);
+    }, 40_000);
 
-  it("leave, and a monitor whose agent goes away", async () => {
-    const [goAgent, tsAgent] = leavers;
-    if (goAgent === undefined || tsAgent === undefined) throw new Error("missing leavers");
-    const goMonitor = runGo(["monitor", addr(goAgent)]);
-    const ourMonitor = runOurs(["monitor", addr(tsAgent)]);
-    await new Promise((r) => setTimeout(r, 500));
-    const [goLeave, ourLeave] = await Promise.all([
-      runGo(["leave", addr(goAgent)]),
-      runOurs(["leave", addr(tsAgent)]),
-    ]);
-    expect(ourLeave).toEqual({ ...goLeave, signal: null });
-    expect(ourLeave.stdout).toBe("Graceful leave complete\n");
-    const [gm, om] = await Promise.all([goMonitor, ourMonitor]);
-    const tail = (t: string) => t.split("\n").slice(-4).join("\n");
-    expect(om.code).toBe(1);
-    expect(om.code).toBe(gm.code);
-    expect(tail(om.stdout)).toBe(tail(gm.stdout));
-    expect(tail(om.stdout)).toBe(
-      "\nRemote side ended the monitor! This usually means that the\nremote side has exited or crashed.\n",
-    );
-    await eventually(() => goAgent.exited && tsAgent.exited, { timeoutMs: 5000 });
-  }, 20_000);
-});
+    afterAll(async () => {
+      await stopAll();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it("members", async () => {
+      const a = addr(n(0));
+      await same(["members", a], membersText);
+      await same(["members", "-detailed", a], membersText);
+      await same(["members", "-status=alive", "-tag", "role=web[12]", a], membersText);
+      await same(["members", "-name", n(1).name, a], membersText);
+      await same(["members", "-role=web1", a], membersText);
+      await same(["members", "-name=nobody", a]);
+      await same(["members", "-format=xml", a]);
+      await same(["members", "-name=[", a]);
+      await same(["members", `-rpc-auth=anything`, a], membersText);
+      await same(["members"], membersText, baseEnv({ SERF_RPC_ADDR: n(1).rpcAddress }));
+      // JSON: the same lines (members come in random order; tags are sorted by Go's encoder).
+      const json = await same(["members", "-format=json", a], sortLines);
+      const parsed = JSON.parse(json.stdout) as { members: { name: string }[] };
+      expect(parsed.members.map((m) => m.name).sort()).toEqual(cluster.map((x) => x.name).sort());
+      await same(["members", "-format", "json", "-name=nobody", a]);
+    });
+
+    it("info", async () => {
+      await same(["info", addr(n(0))], infoText);
+      await same(["info", "-format=json", addr(n(0))], infoText);
+      await same(["info", "-format=yaml", addr(n(0))]);
+    });
+
+    it("event", async () => {
+      const a = addr(n(0));
+      await same(["event", a, "deploy", "v1.2.3"]);
+      await same(["event", "-coalesce=false", a, "deploy"]);
+      await same(["event", a, "", "x"]);
+      await same(["event", a, "_serf_x"]);
+      await same(["event", a, "big", "x".repeat(600)]);
+    });
+
+    it("join and force-leave", async () => {
+      await same(["join", addr(n(1)), n(0).bindAddress]);
+      await same(["join", "-replay", addr(n(1)), n(0).bindAddress, "127.0.0.1:1"]);
+      await same(["join", addr(n(1)), "127.0.0.1:1"]);
+      await same(["force-leave", addr(n(0)), "nobody"]);
+      await same(["force-leave", "-prune", addr(n(0)), "nobody"]);
+    });
+
+    it("tags", async () => {
+      const a = addr(n(2));
+      await same(["tags", a, "-set", "extra=1", "-delete", "dc"]);
+      await same(["tags", a, "-set", "nobody"]);
+      await same(["tags", a, "-set", `big=${"x".repeat(600)}`]);
+      await same(["tags", a, "-set", "dc=east", "-delete", "extra"]);
+    });
+
+    it("query", async () => {
+      const a = addr(n(0));
+      // Text output lines arrive in network order: compared as sets (first line included).
+      await sameConcurrently(["query", "-timeout=800ms", a, "greet", "payload"], sortLines);
+      await sameConcurrently(["query", "-no-ack", "-timeout=800ms", a, "greet"], sortLines);
+      await sameConcurrently(["query", "-node", n(1).name, "-timeout=800ms", a, "greet"]);
+      await sameConcurrently(["query", "-tag", "role=web1", "-timeout=800ms", a, "greet"]);
+      await sameConcurrently(["query", "-node", "nobody", "-timeout=600ms", a, "greet"]);
+      // JSON: acks come in arrival order, so which one lacks the trailing comma varies.
+      await sameConcurrently(["query", "-format=json", "-timeout=800ms", a, "greet", "p"], (t) =>
+        sortLines(t.replace(/,$/gm, "")),
+      );
+      await sameConcurrently([
+        "query",
+        "-format=json",
+        "-no-ack",
+        "-node",
+        n(0).name,
+        "-timeout=600ms",
+        a,
+        "greet",
+      ]);
+      await sameConcurrently([
+        "query",
+        "-relay-factor=2",
+        "-node",
+        n(2).name,
+        "-timeout=600ms",
+        a,
+        "greet",
+      ]);
+      await same(["query", a, "_serf_x"]);
+      await same(["query", "-format=xml", a, "greet"]);
+    });
+
+    it("rtt", async () => {
+      const a = addr(n(0));
+      await eventually(async () => (await runOurs(["rtt", a, n(1).name])).code === 0, {
+        timeoutMs: 10_000,
+      });
+      await same(["rtt", a, n(1).name], rttText);
+      await same(["rtt", a, n(1).name, n(0).name], rttText);
+      await same(["rtt", a, "nobody"]);
+      await same(["rtt", a]);
+      await same(["rtt", a, "x", "y", "z"]);
+    });
+
+    it("reachability", async () => {
+      await sameConcurrently(["reachability", addr(n(0))], reachabilityText);
+      await sameConcurrently(["reachability", "-verbose", addr(n(1))], reachabilityText);
+    });
+
+    it("keys on a plain cluster", async () => {
+      const a = addr(n(0));
+      await same(["keys", "-list", a], sortLines);
+      await same(["keys", `-install=${randomBytes(32).toString("base64")}`, a], sortLines);
+      await same(["keys", "-install=notbase64!!", a]);
+    });
+
+    it("keys on an encrypted cluster", async () => {
+      const a = addr(encrypted[0]);
+      const key2 = randomBytes(32).toString("base64");
+      await same(["keys", "-list", a], sortLines);
+      await same(["keys", `-install=${key2}`, a]);
+      await same(["keys", "-list", a], sortLines);
+      await same(["keys", `-use=${key2}`, a]);
+      await same(["keys", `-remove=${key2}`, a], sortLines);
+      await same(["keys", `-remove=${key1}`, a]);
+      await same(["keys", `-use=${key1}`, a], sortLines);
+      await same(["keys", `-install=${Buffer.alloc(8).toString("base64")}`, a], sortLines);
+    });
+
+    it("auth", async () => {
+      const a = addr(authAgent);
+      await same(["members", a]);
+      await same(["members", a, "-rpc-auth=s3cret"], membersText);
+      await same(["members", a, "-rpc-auth=wrong"]);
+      await same(["members", a], membersText, baseEnv({ SERF_RPC_AUTH: "s3cret" }));
+      await same(["event", a, "e"]);
+      await same(["monitor", a]);
+      await same(["query", a, "q"]);
+      await same(["keys", "-list", a]);
+      await same(["leave", a]);
+    });
+
+    it("monitor prints the same events as they happen; Ctrl-C exits 0", async () => {
+      const a = addr(n(0));
+      const window = 4500;
+      const [go, ours] = await Promise.all([
+        runGo(["monitor", a], { interruptAfterMs: window }),
+        runOurs(["monitor", a], { interruptAfterMs: window }),
+        (async () => {
+          await new Promise((r) => setTimeout(r, 700));
+          await runGo(["event", "-coalesce=false", a, "golden-ev", "p1"]);
+          await runGo(["event", "-coalesce=false", a, "golden-empty"]);
+          await runGo(["query", "-timeout=200ms", a, "monq", "qp"]);
+          const extra = await startAgent("go", {
+            ...LOCAL,
+            name: "golden-extra",
+            join: [n(0).bindAddress],
+            tags: { role: "db" },
+          });
+          await new Promise((r) => setTimeout(r, 500));
+          await extra.kill();
+        })(),
+      ]);
+      expect(ours.code).toBe(0);
+      expect(go.code).toBe(0);
+      const blocks = eventBlocks(ours.stdout);
+      expect(blocks).toEqual(eventBlocks(go.stdout));
+      expect(blocks.some((b) => b.includes('Name: "golden-ev"'))).toBe(true);
+      expect(blocks.some((b) => b.includes('Name: "monq"'))).toBe(true);
+      expect(blocks.some((b) => b.includes('Event: "member-join"'))).toBe(true);
+      expect(ours.stdout).toMatch(/^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d \[[A-Z]+\] /m);
+      await same(["monitor", "-log-level=bogus", a]);
+    }, 20_000);
+
+    it("leave, and a monitor whose agent goes away", async () => {
+      const [goAgent, tsAgent] = leavers;
+      if (goAgent === undefined || tsAgent === undefined) throw new Error("missing leavers");
+      const goMonitor = runGo(["monitor", addr(goAgent)]);
+      const ourMonitor = runOurs(["monitor", addr(tsAgent)]);
+      await new Promise((r) => setTimeout(r, 500));
+      const [goLeave, ourLeave] = await Promise.all([
+        runGo(["leave", addr(goAgent)]),
+        runOurs(["leave", addr(tsAgent)]),
+      ]);
+      expect(ourLeave).toEqual({ ...goLeave, signal: null });
+      expect(ourLeave.stdout).toBe("Graceful leave complete\n");
+      const [gm, om] = await Promise.all([goMonitor, ourMonitor]);
+      const tail = (t: string) => t.split("\n").slice(-4).join("\n");
+      expect(om.code).toBe(1);
+      expect(om.code).toBe(gm.code);
+      expect(tail(om.stdout)).toBe(tail(gm.stdout));
+      expect(tail(om.stdout)).toBe(
+        "\nRemote side ended the monitor! This usually means that the\nremote side has exited or crashed.\n",
+      );
+      await eventually(() => goAgent.exited && tsAgent.exited, { timeoutMs: 5000 });
+    }, 20_000);
+  });
+}

@@ -1,21 +1,28 @@
 /**
- * RpcClient against real Go serf 0.9.4 agents: a 3-node cluster with tags and a query
- * responder, an agent with an RPC auth key, a 2-node encrypted cluster for the key commands,
- * and a single agent that is asked to leave. Every agent is killed by PID in `afterAll`.
+ * RpcClient against a target agent of each implementation: real Go serf 0.9.4 agents (`go`),
+ * and serf-ts agents (`ts`: `node packages/cli/dist/main.js agent`) in clusters that also hold
+ * a Go agent. Per implementation: a 3-node cluster with tags and a query responder, an agent
+ * with an RPC auth key, a 2-node encrypted cluster for the key commands, and a single agent
+ * that is asked to leave. The same assertions (Go's behaviour) hold for both targets. Every
+ * agent is killed by PID in `afterAll`.
  */
 
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import {
   type AgentOptions,
   eventually,
   type GoAgent,
+  goSerfMembers,
+  randomSuffix,
   requireGoSerf,
+  startAgentProcess,
   startGoAgent,
-  startGoCluster,
   stopAll,
+  withGoCli,
   writeQueryResponder,
 } from "@serf-ts/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -30,351 +37,442 @@ const newKey = (): string => randomBytes(32).toString("base64");
 /** Shorter gossip intervals (1.6 s default query timeout). */
 const LOCAL: AgentOptions = { profile: "local" };
 
-describe.skipIf(!haveGo)("RpcClient against Go serf agents", () => {
-  let dir = "";
-  let cluster: GoAgent[] = [];
-  let authAgent: GoAgent;
-  let encrypted: GoAgent[] = [];
-  let leaver: GoAgent;
-  const key1 = newKey();
-  const clients: RpcClient[] = [];
+/** Our agent: the built CLI (`pnpm turbo run build --filter=@serf-ts/cli...`). */
+const TS_MAIN = fileURLToPath(new URL("../../cli/dist/main.js", import.meta.url));
+type Impl = "go" | "ts";
 
-  const connect = async (agent: GoAgent): Promise<RpcClient> => {
-    const c = await RpcClient.connect(
-      agent.rpcAuth === undefined
-        ? { addr: agent.rpcAddress }
-        : { addr: agent.rpcAddress, authKey: agent.rpcAuth },
+/** Starts one agent of `impl`; ready once Go's `serf members` answers through its RPC. */
+async function startAgent(impl: Impl, options: AgentOptions): Promise<GoAgent> {
+  if (impl === "go") return startGoAgent(options);
+  const agent = await startAgentProcess(
+    { label: "ts", file: process.execPath, args: [TS_MAIN, "agent"] },
+    options,
+    (a) =>
+      goSerfMembers(a.rpcAddress, {
+        timeoutMs: 2000,
+        ...(a.rpcAuth === undefined ? {} : { rpcAuth: a.rpcAuth }),
+      }),
+  );
+  return withGoCli(agent);
+}
+
+/**
+ * One agent per entry of `impls` (agents 2..n join agent 1); resolves once every agent lists
+ * all of them as alive. Kills what it started on failure.
+ */
+async function startCluster(
+  impls: readonly Impl[],
+  optionsFor: (i: number) => AgentOptions,
+): Promise<GoAgent[]> {
+  const prefix = `n${randomSuffix()}-`;
+  const started: GoAgent[] = [];
+  try {
+    const [firstImpl, ...restImpls] = impls;
+    if (firstImpl === undefined) throw new Error("empty cluster");
+    const first = await startAgent(firstImpl, { name: `${prefix}1`, ...optionsFor(1) });
+    started.push(first);
+    const rest = await Promise.allSettled(
+      restImpls.map((impl, k) =>
+        startAgent(impl, {
+          name: `${prefix}${k + 2}`,
+          join: [first.bindAddress],
+          ...optionsFor(k + 2),
+        }),
+      ),
     );
-    clients.push(c);
-    return c;
-  };
-  const node = (i: number): GoAgent => {
-    const a = cluster[i];
-    if (a === undefined) throw new Error(`no agent ${i}`);
-    return a;
-  };
-
-  beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), "serf-ts-rpc-"));
-    const script = writeQueryResponder(dir);
-    [cluster, authAgent, encrypted, leaver] = await Promise.all([
-      startGoCluster(3, (i) => ({
-        ...LOCAL,
-        tags: { role: `web${i}`, dc: "east" },
-        eventHandlers: [`query:greet=${script}`],
-      })),
-      startGoAgent({ ...LOCAL, name: "auth1", rpcAuth: "s3cret" }),
-      startGoCluster(2, () => ({ ...LOCAL, encryptKey: key1 })),
-      startGoAgent({ ...LOCAL, name: "leaver" }),
-    ]);
-  }, 30_000);
-
-  afterAll(async () => {
-    await Promise.all(clients.map((c) => c.close()));
-    await stopAll();
-    rmSync(dir, { recursive: true, force: true });
-  });
-
-  describe("members", () => {
-    it("lists every member with Go's fields", async () => {
-      const c = await connect(node(0));
-      const members = await c.members();
-      expect(members.map((m) => m.name).sort()).toEqual(cluster.map((a) => a.name).sort());
-      const me = members.find((m) => m.name === node(0).name);
-      expect(me).toMatchObject({
-        status: "alive",
-        port: Number(node(0).bindAddress.split(":")[1]),
-        delegateMin: 2,
-        delegateMax: 5,
-        delegateCur: 5,
-        protocolMin: 1,
-        protocolMax: 5,
-        protocolCur: 2,
-      });
-      expect([...(me?.addr ?? [])].join(".")).toBe(node(0).ip);
-      expect(Object.fromEntries(me?.tags ?? [])).toEqual({ role: "web1", dc: "east" });
-    });
-
-    it("filters by tag, name and status with anchored regexps", async () => {
-      const c = await connect(node(0));
-      const names = async (f: Parameters<RpcClient["membersFiltered"]>[0]) =>
-        (await c.membersFiltered(f)).map((m) => m.name).sort();
-      expect(await names({ tags: { role: "web[12]" } })).toEqual([node(0).name, node(1).name]);
-      expect(await names({ tags: new Map([["role", "web"]]) })).toEqual([]);
-      expect(await names({ name: node(2).name, status: "alive" })).toEqual([node(2).name]);
-      expect(await names({ status: "failed" })).toEqual([]);
-      expect(await names({ tags: { missing: ".*" } })).toHaveLength(3);
-    });
-
-    it("a regexp that does not compile makes the agent drop the connection", async () => {
-      const c = await connect(node(0));
-      const err = await c.membersFiltered({ name: "[" }).catch((e) => e);
-      expect(err).toBeInstanceOf(RpcClosedError);
-      expect(err.message).toBe("client closed");
-      expect(c.closed).toBe(true);
-    });
-  });
-
-  describe("join, force-leave, tags, events", () => {
-    it("join returns the number of nodes contacted; a failed join carries Num 0", async () => {
-      const c = await connect(node(1));
-      expect(await c.join([node(0).bindAddress])).toBe(1);
-      const err = await c.join(["127.0.0.1:1"]).catch((e) => e);
-      expect(err).toBeInstanceOf(RpcResponseError);
-      expect(err.message).toMatch(
-        /^1 error occurred:\n\t\* Failed to join 127\.0\.0\.1: dial tcp 127\.0\.0\.1:1: connect: connection refused\n\n$/,
-      );
-      expect(err.body).toEqual({ num: 0 });
-    });
-
-    it("force-leave of an unknown node succeeds", async () => {
-      const c = await connect(node(0));
-      await expect(c.forceLeave("nobody")).resolves.toBeUndefined();
-      await expect(c.forceLeave("nobody", { prune: true })).resolves.toBeUndefined();
-    });
-
-    it("tags: set and delete, seen by the other members", async () => {
-      const c = await connect(node(2));
-      await c.tags({ set: { extra: "1", role: "web3b" }, delete: ["dc"] });
-      const other = await connect(node(0));
-      await eventually(
-        async () => {
-          const [m] = await other.membersFiltered({ name: node(2).name });
-          const tags = Object.fromEntries(m?.tags ?? []);
-          return tags.extra === "1" && tags.role === "web3b" && !("dc" in tags);
-        },
-        { timeoutMs: 5000 },
-      );
-      await c.tags({ set: { role: "web3", dc: "east" }, delete: ["extra"] });
-      const err = await c.tags({ set: { big: "x".repeat(600) } }).catch((e) => e);
-      expect(err.message).toBe("Encoded length of tags exceeds limit of 512 bytes");
-    });
-
-    it("user events reach a stream; breaking the loop sends stop", async () => {
-      const listener = await connect(node(1));
-      const sub = await listener.stream("user:deploy");
-      const sender = await connect(node(0));
-      await sender.userEvent("other", null, false);
-      await sender.userEvent("deploy", bytes("v1.2.3"), false);
-      for await (const rec of sub) {
-        expect(rec).toMatchObject({ event: "user", name: "deploy", coalesce: false });
-        if (rec.event === "user") expect(text(rec.payload)).toBe("v1.2.3");
-        break;
-      }
-      expect(sub.done).toBe(true);
-      // The agent accepted the stop: a stream with a new Seq on the same connection works.
-      await sub.stop();
-      const again = await listener.stream("user:deploy");
-      await again.stop();
-    });
-
-    it("rejects bad filters and oversized events with the agent's errors", async () => {
-      const c = await connect(node(0));
-      await expect(c.stream("user, query")).rejects.toThrow("Invalid event filter");
-      const err = await c.userEvent("big", new Uint8Array(600)).catch((e) => e);
-      expect(err).toBeInstanceOf(RpcResponseError);
-      expect(err.error).toBe("user event exceeds configured limit of 512 bytes before encoding");
-      await expect(c.userEvent("_serf_ok", null)).resolves.toBeUndefined();
-    });
-  });
-
-  describe("queries", () => {
-    it("yields acks and handler responses, then ends at done", async () => {
-      const c = await connect(node(0));
-      const started = Date.now();
-      const sub = await c.query({
-        name: "greet",
-        payload: bytes("hi"),
-        requestAck: true,
-        timeoutMs: 1000,
-      });
-      const acks: string[] = [];
-      const responses = new Map<string, string | null>();
-      for await (const r of sub) {
-        if (r.type === "ack") acks.push(r.from);
-        else responses.set(r.from, text(r.payload));
-      }
-      expect(Date.now() - started).toBeGreaterThanOrEqual(900);
-      expect(acks.sort()).toEqual(cluster.map((a) => a.name).sort());
-      expect(Object.fromEntries(responses)).toEqual(
-        Object.fromEntries(cluster.map((a) => [a.name, `resp-from-${a.name}`])),
-      );
-    });
-
-    it("filters by node name and by tag", async () => {
-      const c = await connect(node(1));
-      const collect = async (p: Parameters<RpcClient["query"]>[0]) => {
-        const from: string[] = [];
-        for await (const r of await c.query(p)) from.push(`${r.type}:${r.from}`);
-        return from.sort();
-      };
-      const n2 = node(1).name;
-      expect(
-        await collect({ name: "greet", filterNodes: [n2], requestAck: true, timeoutMs: 1000 }),
-      ).toEqual([`ack:${n2}`, `response:${n2}`]);
-      expect(
-        await collect({ name: "greet", filterTags: { role: "web[13]" }, timeoutMs: 1000 }),
-      ).toEqual([`response:${node(0).name}`, `response:${node(2).name}`]);
-    });
-
-    it("rejects reserved names; an early break keeps the connection in sync", async () => {
-      const c = await connect(node(0));
-      await expect(c.query({ name: "_serf_x" })).rejects.toThrow(
-        "Queries cannot contain the '_serf_' prefix",
-      );
-      const sub = await c.query({ name: "greet", requestAck: true, timeoutMs: 600 });
-      for await (const _ of sub) break;
-      expect((await c.members()).length).toBe(3);
-      const ac = new AbortController();
-      const aborted = await c.query({ name: "greet", timeoutMs: 600 }, { signal: ac.signal });
-      ac.abort(new Error("interrupted"));
-      await expect(
-        (async () => {
-          for await (const _ of aborted) {
-            // nothing
-          }
-        })(),
-      ).rejects.toThrow("interrupted");
-      expect((await c.stats()).get("agent")?.get("name")).toBe(node(0).name);
-    });
-
-    it("a stream subscriber answers a query with respond()", async () => {
-      const responder = await connect(node(0));
-      const sub = await responder.stream("query:ask");
-      const asker = await connect(node(1));
-      const replies = await asker.query({
-        name: "ask",
-        payload: bytes("ping"),
-        filterNodes: [node(0).name],
-        timeoutMs: 1500,
-      });
-      for await (const rec of sub) {
-        if (rec.event !== "query") continue;
-        expect(rec.name).toBe("ask");
-        expect(text(rec.payload)).toBe("ping");
-        await responder.respond(rec.id, bytes("pong"));
-        await expect(responder.respond(rec.id, bytes("again"))).rejects.toThrow(
-          "failed to respond to key query: response already sent",
-        );
-        break;
-      }
-      const got: string[] = [];
-      for await (const r of replies) got.push(`${r.from}=${text(r.payload)}`);
-      expect(got).toEqual([`${node(0).name}=pong`]);
-      await expect(responder.respond(99999, null)).rejects.toThrow(
-        "No pending queries matching ID",
-      );
-    });
-  });
-
-  describe("monitor, stats, coordinates", () => {
-    it("replays and streams logs; stop frees the monitor slot", async () => {
-      const c = await connect(node(0));
-      const sub = await c.monitor("debug");
-      const lines: string[] = [];
-      for await (const rec of sub) {
-        lines.push(rec.log);
-        if (lines.length === 3) break;
-      }
-      expect(lines[0]).toMatch(/^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d \[(INFO|DEBUG)\] /);
-      // After the stop reply a new monitor is accepted (else: Monitor already exists).
-      await sub.stop();
-      const second = await c.monitor("info");
-      await expect(c.monitor("info")).rejects.toThrow("Monitor already exists");
-      await second.stop();
-      await expect(c.monitor("bogus")).rejects.toThrow("Unknown log level: BOGUS");
-    });
-
-    it("stats and coordinates", async () => {
-      const c = await connect(node(0));
-      const stats = await c.stats();
-      expect(stats.get("agent")?.get("name")).toBe(node(0).name);
-      expect(stats.get("serf")?.get("members")).toBe("3");
-      expect(stats.get("serf")?.get("encrypted")).toBe("false");
-      expect(Object.fromEntries(stats.get("tags") ?? [])).toMatchObject({ dc: "east" });
-      expect(await c.getCoordinate("nobody")).toBeNull();
-      const coord = await eventually(() => c.getCoordinate(node(1).name), { timeoutMs: 8000 });
-      expect(coord?.vec).toHaveLength(8);
-    });
-  });
-
-  describe("keys", () => {
-    it("a plain cluster refuses key commands with per-node messages", async () => {
-      const c = await connect(node(0));
-      const err = await c.listKeys().catch((e) => e);
-      expect(err).toBeInstanceOf(RpcResponseError);
-      expect(err.error).toBe("3/3 nodes reported failure");
-      expect([...err.body.messages.values()]).toEqual(
-        Array(3).fill("Keyring is empty (encryption not enabled)"),
-      );
-    });
-
-    it("rotates keys on an encrypted cluster", async () => {
-      const [e1] = encrypted;
-      if (e1 === undefined) throw new Error("no encrypted agent");
-      const c = await connect(e1);
-      const listed = await c.listKeys();
-      expect(Object.fromEntries(listed.keys ?? [])).toEqual({ [key1]: 2 });
-      expect(listed).toMatchObject({ numNodes: 2, numResp: 2, numErr: 0 });
-
-      const key2 = newKey();
-      expect(await c.installKey(key2)).toMatchObject({ keys: null, numResp: 2, numErr: 0 });
-      await c.useKey(key2);
-      const primaryErr = await c.removeKey(key2).catch((e) => e);
-      expect(primaryErr.error).toBe("2/2 nodes reported failure");
-      expect([...primaryErr.body.messages.values()]).toEqual(
-        Array(2).fill("Removing the primary key is not allowed"),
-      );
-      await c.removeKey(key1);
-      expect(Object.fromEntries((await c.listKeys()).keys ?? [])).toEqual({ [key2]: 2 });
-
-      const bad = await c.installKey("notbase64!!").catch((e) => e);
-      expect(bad.message).toBe("illegal base64 data at input byte 9");
-      expect(bad.body).toMatchObject({ numNodes: 0 });
-      const short = await c.installKey(Buffer.alloc(8).toString("base64")).catch((e) => e);
-      expect([...short.body.messages.values()]).toEqual(
-        Array(2).fill("key size must be 16, 24 or 32 bytes"),
-      );
-    });
-  });
-
-  describe("auth", () => {
-    it("works with the right key, refuses a wrong one", async () => {
-      const c = await connect(authAgent);
-      expect((await c.members()).map((m) => m.name)).toEqual(["auth1"]);
-      const err = await RpcClient.connect({ addr: authAgent.rpcAddress, authKey: "nope" }).catch(
-        (e) => e,
-      );
-      expect(err).toBeInstanceOf(RpcResponseError);
-      expect(err.message).toBe("Invalid authentication token");
-    });
-
-    it("without a key every command is refused and the connection stays usable", async () => {
-      const c = await RpcClient.connect({ addr: authAgent.rpcAddress });
-      clients.push(c);
-      await expect(c.members()).rejects.toThrow("Authentication required");
-      // `event` has a body that the agent misreads as a second request: it answers twice.
-      await expect(c.userEvent("e", bytes("p"))).rejects.toThrow("Authentication required");
-      await expect(c.join(["x"])).rejects.toThrow("Authentication required");
-      await expect(c.stream("*")).rejects.toThrow("Authentication required");
-      await expect(c.stats()).rejects.toThrow("Authentication required");
-      expect(c.closed).toBe(false);
-    });
-  });
-
-  describe("leave", () => {
-    it("leave resolves, then the agent closes the connection and exits", async () => {
-      const c = await connect(leaver);
-      const mon = await c.monitor("info");
-      await c.leave();
-      const err = await (async () => {
-        for await (const _ of mon) {
-          // drain
+    for (const r of rest) if (r.status === "fulfilled") started.push(r.value);
+    for (const r of rest) if (r.status === "rejected") throw r.reason;
+    await eventually(
+      async () => {
+        for (const agent of started) {
+          const alive = (await agent.members()).filter((m) => m.status === "alive");
+          if (alive.length !== impls.length) return false;
         }
-      })().catch((e) => e);
-      expect(err).toBeInstanceOf(RpcClosedError);
-      expect(await c.whenClosed).toBeInstanceOf(RpcClosedError);
-      await eventually(() => leaver.exited, { timeoutMs: 5000 });
+        return true;
+      },
+      { timeoutMs: 20_000 },
+    );
+    return started;
+  } catch (err) {
+    await Promise.all(started.map((a) => a.kill()));
+    throw err;
+  }
+}
+
+/**
+ * The agents each variant runs. Node 0 (target of most calls), node 1 (joins, streams) and
+ * the other targets are of the variant's implementation; a Go agent is always in the cluster.
+ */
+const VARIANTS = [
+  {
+    impl: "go",
+    cluster: ["go", "go", "go"],
+    encrypted: ["go", "go"],
+    skip: !haveGo,
+  },
+  {
+    impl: "ts",
+    cluster: ["ts", "ts", "go"],
+    encrypted: ["ts", "go"],
+    skip: !haveGo || !existsSync(TS_MAIN),
+  },
+] as const satisfies readonly {
+  impl: Impl;
+  cluster: readonly Impl[];
+  encrypted: readonly Impl[];
+  skip: boolean;
+}[];
+
+for (const { impl, cluster: impls, encrypted: encImpls, skip } of VARIANTS) {
+  describe.skipIf(skip)(`RpcClient against a ${impl} agent`, () => {
+    let dir = "";
+    let cluster: GoAgent[] = [];
+    let authAgent: GoAgent;
+    let encrypted: GoAgent[] = [];
+    let leaver: GoAgent;
+    const key1 = newKey();
+    const clients: RpcClient[] = [];
+
+    const connect = async (agent: GoAgent): Promise<RpcClient> => {
+      const c = await RpcClient.connect(
+        agent.rpcAuth === undefined
+          ? { addr: agent.rpcAddress }
+          : { addr: agent.rpcAddress, authKey: agent.rpcAuth },
+      );
+      clients.push(c);
+      return c;
+    };
+    const node = (i: number): GoAgent => {
+      const a = cluster[i];
+      if (a === undefined) throw new Error(`no agent ${i}`);
+      return a;
+    };
+
+    beforeAll(async () => {
+      dir = mkdtempSync(join(tmpdir(), "serf-ts-rpc-"));
+      const script = writeQueryResponder(dir);
+      [cluster, authAgent, encrypted, leaver] = await Promise.all([
+        startCluster(impls, (i) => ({
+          ...LOCAL,
+          tags: { role: `web${i}`, dc: "east" },
+          eventHandlers: [`query:greet=${script}`],
+        })),
+        startAgent(impl, { ...LOCAL, name: "auth1", rpcAuth: "s3cret" }),
+        startCluster(encImpls, () => ({ ...LOCAL, encryptKey: key1 })),
+        startAgent(impl, { ...LOCAL, name: "leaver" }),
+      ]);
+    }, 40_000);
+
+    afterAll(async () => {
+      await Promise.all(clients.map((c) => c.close()));
+      await stopAll();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    describe("members", () => {
+      it("lists every member with Go's fields", async () => {
+        expect([node(0).kind, node(1).kind, authAgent.kind, leaver.kind]).toEqual(
+          Array(4).fill(impl),
+        );
+        const c = await connect(node(0));
+        const members = await c.members();
+        expect(members.map((m) => m.name).sort()).toEqual(cluster.map((a) => a.name).sort());
+        const me = members.find((m) => m.name === node(0).name);
+        expect(me).toMatchObject({
+          status: "alive",
+          port: Number(node(0).bindAddress.split(":")[1]),
+          delegateMin: 2,
+          delegateMax: 5,
+          delegateCur: 5,
+          protocolMin: 1,
+          protocolMax: 5,
+          protocolCur: 2,
+        });
+        expect([...(me?.addr ?? [])].join(".")).toBe(node(0).ip);
+        expect(Object.fromEntries(me?.tags ?? [])).toEqual({ role: "web1", dc: "east" });
+      });
+
+      it("filters by tag, name and status with anchored regexps", async () => {
+        const c = await connect(node(0));
+        const names = async (f: Parameters<RpcClient["membersFiltered"]>[0]) =>
+          (await c.membersFiltered(f)).map((m) => m.name).sort();
+        expect(await names({ tags: { role: "web[12]" } })).toEqual([node(0).name, node(1).name]);
+        expect(await names({ tags: new Map([["role", "web"]]) })).toEqual([]);
+        expect(await names({ name: node(2).name, status: "alive" })).toEqual([node(2).name]);
+        expect(await names({ status: "failed" })).toEqual([]);
+        expect(await names({ tags: { missing: ".*" } })).toHaveLength(3);
+      });
+
+      it("a regexp that does not compile makes the agent drop the connection", async () => {
+        const c = await connect(node(0));
+        const err = await c.membersFiltered({ name: "[" }).catch((e) => e);
+        expect(err).toBeInstanceOf(RpcClosedError);
+        expect(err.message).toBe("client closed");
+        expect(c.closed).toBe(true);
+      });
+    });
+
+    describe("join, force-leave, tags, events", () => {
+      it("join returns the number of nodes contacted; a failed join carries Num 0", async () => {
+        const c = await connect(node(1));
+        expect(await c.join([node(0).bindAddress])).toBe(1);
+        const err = await c.join(["127.0.0.1:1"]).catch((e) => e);
+        expect(err).toBeInstanceOf(RpcResponseError);
+        expect(err.message).toMatch(
+          /^1 error occurred:\n\t\* Failed to join 127\.0\.0\.1: dial tcp 127\.0\.0\.1:1: connect: connection refused\n\n$/,
+        );
+        expect(err.body).toEqual({ num: 0 });
+      });
+
+      it("force-leave of an unknown node succeeds", async () => {
+        const c = await connect(node(0));
+        await expect(c.forceLeave("nobody")).resolves.toBeUndefined();
+        await expect(c.forceLeave("nobody", { prune: true })).resolves.toBeUndefined();
+      });
+
+      it("tags: set and delete, seen by the other members", async () => {
+        const c = await connect(node(2));
+        await c.tags({ set: { extra: "1", role: "web3b" }, delete: ["dc"] });
+        const other = await connect(node(0));
+        await eventually(
+          async () => {
+            const [m] = await other.membersFiltered({ name: node(2).name });
+            const tags = Object.fromEntries(m?.tags ?? []);
+            return tags.extra === "1" && tags.role === "web3b" && !("dc" in tags);
+          },
+          { timeoutMs: 5000 },
+        );
+        await c.tags({ set: { role: "web3", dc: "east" }, delete: ["extra"] });
+        const err = await c.tags({ set: { big: "x".repeat(600) } }).catch((e) => e);
+        expect(err.message).toBe("Encoded length of tags exceeds limit of 512 bytes");
+      });
+
+      it("user events reach a stream; breaking the loop sends stop", async () => {
+        const listener = await connect(node(1));
+        const sub = await listener.stream("user:deploy");
+        const sender = await connect(node(0));
+        await sender.userEvent("other", null, false);
+        await sender.userEvent("deploy", bytes("v1.2.3"), false);
+        for await (const rec of sub) {
+          expect(rec).toMatchObject({ event: "user", name: "deploy", coalesce: false });
+          if (rec.event === "user") expect(text(rec.payload)).toBe("v1.2.3");
+          break;
+        }
+        expect(sub.done).toBe(true);
+        // The agent accepted the stop: a stream with a new Seq on the same connection works.
+        await sub.stop();
+        const again = await listener.stream("user:deploy");
+        await again.stop();
+      });
+
+      it("rejects bad filters and oversized events with the agent's errors", async () => {
+        const c = await connect(node(0));
+        await expect(c.stream("user, query")).rejects.toThrow("Invalid event filter");
+        const err = await c.userEvent("big", new Uint8Array(600)).catch((e) => e);
+        expect(err).toBeInstanceOf(RpcResponseError);
+        expect(err.error).toBe("user event exceeds configured limit of 512 bytes before encoding");
+        await expect(c.userEvent("_serf_ok", null)).resolves.toBeUndefined();
+      });
+    });
+
+    describe("queries", () => {
+      it("yields acks and handler responses, then ends at done", async () => {
+        const c = await connect(node(0));
+        const started = Date.now();
+        const sub = await c.query({
+          name: "greet",
+          payload: bytes("hi"),
+          requestAck: true,
+          timeoutMs: 1000,
+        });
+        const acks: string[] = [];
+        const responses = new Map<string, string | null>();
+        for await (const r of sub) {
+          if (r.type === "ack") acks.push(r.from);
+          else responses.set(r.from, text(r.payload));
+        }
+        expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+        expect(acks.sort()).toEqual(cluster.map((a) => a.name).sort());
+        expect(Object.fromEntries(responses)).toEqual(
+          Object.fromEntries(cluster.map((a) => [a.name, `resp-from-${a.name}`])),
+        );
+      });
+
+      it("filters by node name and by tag", async () => {
+        const c = await connect(node(1));
+        const collect = async (p: Parameters<RpcClient["query"]>[0]) => {
+          const from: string[] = [];
+          for await (const r of await c.query(p)) from.push(`${r.type}:${r.from}`);
+          return from.sort();
+        };
+        const n2 = node(1).name;
+        expect(
+          await collect({ name: "greet", filterNodes: [n2], requestAck: true, timeoutMs: 1000 }),
+        ).toEqual([`ack:${n2}`, `response:${n2}`]);
+        expect(
+          await collect({ name: "greet", filterTags: { role: "web[13]" }, timeoutMs: 1000 }),
+        ).toEqual([`response:${node(0).name}`, `response:${node(2).name}`]);
+      });
+
+      it("rejects reserved names; an early break keeps the connection in sync", async () => {
+        const c = await connect(node(0));
+        await expect(c.query({ name: "_serf_x" })).rejects.toThrow(
+          "Queries cannot contain the '_serf_' prefix",
+        );
+        const sub = await c.query({ name: "greet", requestAck: true, timeoutMs: 600 });
+        for await (const _ of sub) break;
+        expect((await c.members()).length).toBe(3);
+        const ac = new AbortController();
+        const aborted = await c.query({ name: "greet", timeoutMs: 600 }, { signal: ac.signal });
+        ac.abort(new Error("interrupted"));
+        await expect(
+          (async () => {
+            for await (const _ of aborted) {
+              // nothing
+            }
+          })(),
+        ).rejects.toThrow("interrupted");
+        expect((await c.stats()).get("agent")?.get("name")).toBe(node(0).name);
+      });
+
+      it("a stream subscriber answers a query with respond()", async () => {
+        const responder = await connect(node(0));
+        const sub = await responder.stream("query:ask");
+        const asker = await connect(node(1));
+        const replies = await asker.query({
+          name: "ask",
+          payload: bytes("ping"),
+          filterNodes: [node(0).name],
+          timeoutMs: 1500,
+        });
+        for await (const rec of sub) {
+          if (rec.event !== "query") continue;
+          expect(rec.name).toBe("ask");
+          expect(text(rec.payload)).toBe("ping");
+          await responder.respond(rec.id, bytes("pong"));
+          await expect(responder.respond(rec.id, bytes("again"))).rejects.toThrow(
+            "failed to respond to key query: response already sent",
+          );
+          break;
+        }
+        const got: string[] = [];
+        for await (const r of replies) got.push(`${r.from}=${text(r.payload)}`);
+        expect(got).toEqual([`${node(0).name}=pong`]);
+        await expect(responder.respond(99999, null)).rejects.toThrow(
+          "No pending queries matching ID",
+        );
+      });
+    });
+
+    describe("monitor, stats, coordinates", () => {
+      it("replays and streams logs; stop frees the monitor slot", async () => {
+        const c = await connect(node(0));
+        const sub = await c.monitor("debug");
+        const lines: string[] = [];
+        for await (const rec of sub) {
+          lines.push(rec.log);
+          if (lines.length === 3) break;
+        }
+        expect(lines[0]).toMatch(/^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d \[(INFO|DEBUG)\] /);
+        // After the stop reply a new monitor is accepted (else: Monitor already exists).
+        await sub.stop();
+        const second = await c.monitor("info");
+        await expect(c.monitor("info")).rejects.toThrow("Monitor already exists");
+        await second.stop();
+        await expect(c.monitor("bogus")).rejects.toThrow("Unknown log level: BOGUS");
+      });
+
+      it("stats and coordinates", async () => {
+        const c = await connect(node(0));
+        const stats = await c.stats();
+        expect(stats.get("agent")?.get("name")).toBe(node(0).name);
+        expect(stats.get("serf")?.get("members")).toBe("3");
+        expect(stats.get("serf")?.get("encrypted")).toBe("false");
+        expect(Object.fromEntries(stats.get("tags") ?? [])).toMatchObject({ dc: "east" });
+        expect(await c.getCoordinate("nobody")).toBeNull();
+        const coord = await eventually(() => c.getCoordinate(node(1).name), { timeoutMs: 8000 });
+        expect(coord?.vec).toHaveLength(8);
+      });
+    });
+
+    describe("keys", () => {
+      it("a plain cluster refuses key commands with per-node messages", async () => {
+        const c = await connect(node(0));
+        const err = await c.listKeys().catch((e) => e);
+        expect(err).toBeInstanceOf(RpcResponseError);
+        expect(err.error).toBe("3/3 nodes reported failure");
+        expect([...err.body.messages.values()]).toEqual(
+          Array(3).fill("Keyring is empty (encryption not enabled)"),
+        );
+      });
+
+      it("rotates keys on an encrypted cluster", async () => {
+        const [e1] = encrypted;
+        if (e1 === undefined) throw new Error("no encrypted agent");
+        const c = await connect(e1);
+        const listed = await c.listKeys();
+        expect(Object.fromEntries(listed.keys ?? [])).toEqual({ [key1]: 2 });
+        expect(listed).toMatchObject({ numNodes: 2, numResp: 2, numErr: 0 });
+
+        const key2 = newKey();
+        expect(await c.installKey(key2)).toMatchObject({ keys: null, numResp: 2, numErr: 0 });
+        await c.useKey(key2);
+        const primaryErr = await c.removeKey(key2).catch((e) => e);
+        expect(primaryErr.error).toBe("2/2 nodes reported failure");
+        expect([...primaryErr.body.messages.values()]).toEqual(
+          Array(2).fill("Removing the primary key is not allowed"),
+        );
+        await c.removeKey(key1);
+        expect(Object.fromEntries((await c.listKeys()).keys ?? [])).toEqual({ [key2]: 2 });
+
+        const bad = await c.installKey("notbase64!!").catch((e) => e);
+        expect(bad.message).toBe("illegal base64 data at input byte 9");
+        expect(bad.body).toMatchObject({ numNodes: 0 });
+        const short = await c.installKey(Buffer.alloc(8).toString("base64")).catch((e) => e);
+        expect([...short.body.messages.values()]).toEqual(
+          Array(2).fill("key size must be 16, 24 or 32 bytes"),
+        );
+      });
+    });
+
+    describe("auth", () => {
+      it("works with the right key, refuses a wrong one", async () => {
+        const c = await connect(authAgent);
+        expect((await c.members()).map((m) => m.name)).toEqual(["auth1"]);
+        const err = await RpcClient.connect({ addr: authAgent.rpcAddress, authKey: "nope" }).catch(
+          (e) => e,
+        );
+        expect(err).toBeInstanceOf(RpcResponseError);
+        expect(err.message).toBe("Invalid authentication token");
+      });
+
+      it("without a key every command is refused and the connection stays usable", async () => {
+        const c = await RpcClient.connect({ addr: authAgent.rpcAddress });
+        clients.push(c);
+        await expect(c.members()).rejects.toThrow("Authentication required");
+        // `event` has a body that the agent misreads as a second request: it answers twice.
+        await expect(c.userEvent("e", bytes("p"))).rejects.toThrow("Authentication required");
+        await expect(c.join(["x"])).rejects.toThrow("Authentication required");
+        await expect(c.stream("*")).rejects.toThrow("Authentication required");
+        await expect(c.stats()).rejects.toThrow("Authentication required");
+        expect(c.closed).toBe(false);
+      });
+    });
+
+    describe("leave", () => {
+      it("leave resolves, then the agent closes the connection and exits", async () => {
+        const c = await connect(leaver);
+        const mon = await c.monitor("info");
+        await c.leave();
+        const err = await (async () => {
+          for await (const _ of mon) {
+            // drain
+          }
+        })().catch((e) => e);
+        expect(err).toBeInstanceOf(RpcClosedError);
+        expect(await c.whenClosed).toBeInstanceOf(RpcClosedError);
+        await eventually(() => leaver.exited, { timeoutMs: 5000 });
+      });
     });
   });
-});
+}

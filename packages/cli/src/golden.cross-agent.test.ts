@@ -1,0 +1,372 @@
+/**
+ * Go's `serf` CLI against our agent gets the same results as against a Go agent: one mixed
+ * cluster (TS and Go agents alternating, all with a `query=<script>` handler), and every
+ * command run by Go's CLI against a TS member and against a Go member, outputs compared modulo
+ * node-specific fields (own name, tags, runtime, timings). A 2-node mixed encrypted cluster
+ * serves the key commands. Every agent is killed by PID in `afterAll`.
+ */
+
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { isDeepStrictEqual } from "node:util";
+import {
+  type AgentOptions,
+  eventually,
+  type GoAgent,
+  requireGoSerf,
+  stopAll,
+  writeQueryResponder,
+} from "@serf-ts/testkit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  BIN,
+  baseEnv,
+  type CliResult,
+  identity,
+  infoText,
+  membersText,
+  type Normalizer,
+  normalize,
+  runGo,
+  rttText,
+  sortLines,
+  startCluster,
+} from "./golden.harness.ts";
+
+const haveGo = requireGoSerf();
+const haveTs = existsSync(BIN);
+const LOCAL: AgentOptions = { profile: "local" };
+const newKey = (): string => randomBytes(32).toString("base64");
+const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+
+describe.skipIf(!haveGo || !haveTs)("golden: Go's CLI against a TS agent and a Go agent", () => {
+  let dir = "";
+  /** ts, go, ts, go, ts, go: nodes 0 and 1 are the targets, 2..5 leave or fail later. */
+  let cluster: GoAgent[] = [];
+  let encrypted: GoAgent[] = [];
+  const key1 = newKey();
+  const n = (i: number): GoAgent => {
+    const a = cluster[i];
+    if (a === undefined) throw new Error(`no agent ${i}`);
+    return a;
+  };
+  const e = (i: number): GoAgent => {
+    const a = encrypted[i];
+    if (a === undefined) throw new Error(`no encrypted agent ${i}`);
+    return a;
+  };
+
+  /**
+   * Go's CLI with `args(agent)` (its `-rpc-addr` is added) against `ts` and against `go`
+   * (concurrently unless `serial`); asserts equal normalised results, returns the TS one.
+   * Commands that gossip a query (whose delivery is best-effort in Go too: a node now and then
+   * misses one) get up to `attempts` runs until both results are equal and `complete`.
+   */
+  async function both(
+    ts: GoAgent,
+    go: GoAgent,
+    args: (self: GoAgent) => readonly string[],
+    f: Normalizer = identity,
+    options: {
+      serial?: boolean;
+      attempts?: number;
+      complete?: (r: CliResult) => boolean;
+    } = {},
+  ): Promise<CliResult> {
+    expect([ts.kind, go.kind]).toEqual(["ts", "go"]);
+    const one = (a: GoAgent) => {
+      const [sub = "", ...rest] = args(a);
+      return runGo([sub, `-rpc-addr=${a.rpcAddress}`, ...rest], { env: baseEnv() });
+    };
+    const complete = options.complete ?? (() => true);
+    const attempts = options.attempts ?? 1;
+    for (let attempt = 1; ; attempt++) {
+      const [onTs, onGo] = options.serial
+        ? [await one(ts), await one(go)]
+        : await Promise.all([one(ts), one(go)]);
+      const settled =
+        complete(onTs) &&
+        complete(onGo) &&
+        isDeepStrictEqual(normalize(onTs, f), normalize(onGo, f));
+      if (settled || attempt >= attempts) {
+        expect(normalize(onTs, f), `serf ${args(ts).join(" ")}`).toEqual(normalize(onGo, f));
+        return onTs;
+      }
+    }
+  }
+  /** For query-like commands: retried until every node of `nodes` answered. */
+  const gossiped = (nodes: () => readonly GoAgent[]) => ({
+    serial: true,
+    attempts: 5,
+    complete: (r: CliResult) => nodes().every((a) => r.stdout.includes(`'${a.name}'`)),
+  });
+  /** Each target's view of the cluster, for failure messages. */
+  const views = async (): Promise<string> => {
+    const lines = await Promise.all(
+      [n(0), n(1)].map(async (a) => {
+        const ms = await a.members().catch((err: unknown) => String(err));
+        const view = typeof ms === "string" ? ms : ms.map((m) => `${m.name}=${m.status}`);
+        return `${a.name} (${a.kind}): ${JSON.stringify(view)}`;
+      }),
+    );
+    return lines.join("\n");
+  };
+  const pair = (
+    args: (self: GoAgent) => readonly string[],
+    f: Normalizer = identity,
+    options: Parameters<typeof both>[4] = {},
+  ) => both(n(0), n(1), args, f, options);
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "serf-ts-cli-cross-"));
+    const script = writeQueryResponder(dir);
+    [cluster, encrypted] = await Promise.all([
+      // The default (LAN) profile: with `local`'s RetransmitMult of 2, six agents (Go's as
+      // much as ours) miss about one gossiped query in ten.
+      startCluster(["ts", "go", "ts", "go", "ts", "go"], (i) => ({
+        tags: { role: `web${i}`, dc: "east" },
+        eventHandlers: [`query=${script}`],
+      })),
+      startCluster(["ts", "go"], () => ({ ...LOCAL, encryptKey: key1 })),
+    ]);
+  }, 40_000);
+
+  afterAll(async () => {
+    await stopAll();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("members, every format and filter", async () => {
+    const r = await pair(() => ["members"], membersText);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim().split("\n")).toHaveLength(6);
+    await pair(() => ["members", "-detailed"], membersText);
+    await pair(() => ["members", "-format=json"], sortLines);
+    await pair(() => ["members", "-status=alive", "-tag", "role=web[12]"], membersText);
+    await pair(() => ["members", "-name", n(2).name], membersText);
+    await pair(() => ["members", "-role=web3"], membersText);
+    await pair(() => ["members", "-name=nobody"]);
+    await pair(() => ["members", "-format=json", "-name=nobody"]);
+    await pair(() => ["members", "-name=["]);
+  });
+
+  it("info: the same structure and cluster-wide values", async () => {
+    const self = (t: string, a: GoAgent) =>
+      infoText(t)
+        .replaceAll(a.name, "<self>")
+        .replace(/^(\s*"?(?:version|role)"?(?: = |: )).*$/gm, "$1*");
+    for (const format of ["text", "json"]) {
+      const [onTs, onGo] = await Promise.all(
+        [n(0), n(1)].map((a) => runGo(["info", `-rpc-addr=${a.rpcAddress}`, `-format=${format}`])),
+      );
+      if (onTs === undefined || onGo === undefined) throw new Error("unreachable");
+      expect(onTs.code).toBe(0);
+      expect(self(onTs.stdout, n(0)), format).toBe(self(onGo.stdout, n(1)));
+    }
+    const info = await runGo(["info", `-rpc-addr=${n(0).rpcAddress}`, "-format=json"]);
+    const parsed = JSON.parse(info.stdout) as Record<string, Record<string, string>>;
+    expect(parsed.agent).toEqual({ name: n(0).name });
+    expect(parsed.serf).toMatchObject({ members: "6", failed: "0", left: "0", encrypted: "false" });
+    expect(parsed.tags).toEqual({ role: "web1", dc: "east" });
+  });
+
+  it("event", async () => {
+    const r = await pair(() => ["event", "deploy", "v1.2.3"]);
+    expect(r.stdout).toBe("Event 'deploy' dispatched! Coalescing enabled: true\n");
+    await pair(() => ["event", "-coalesce=false", "deploy"]);
+    await pair(() => ["event", "_serf_x"]);
+    await pair(() => ["event", "big", "x".repeat(600)]);
+  });
+
+  it("query: acks and handler responses, -node and -tag filters", { timeout: 45_000 }, async () => {
+    const all = await pair(
+      () => ["query", "-timeout=1s", "greet", "payload"],
+      sortLines,
+      gossiped(() => cluster),
+    );
+    for (const a of cluster) {
+      expect(all.stdout).toContain(`Ack from '${a.name}'`);
+      expect(all.stdout).toContain(`Response from '${a.name}': resp-from-${a.name}`);
+    }
+    await pair(
+      () => ["query", "-no-ack", "-timeout=800ms", "greet"],
+      sortLines,
+      gossiped(() => cluster),
+    );
+    for (const target of [n(0), n(1), n(2)]) {
+      const r = await pair(
+        () => ["query", "-node", target.name, "-timeout=800ms", "greet"],
+        identity,
+        gossiped(() => [target]),
+      );
+      expect(r.stdout).toContain(`Response from '${target.name}': resp-from-${target.name}`);
+    }
+    const tagged = await pair(
+      () => ["query", "-tag", "role=web[23]", "-timeout=800ms", "greet"],
+      sortLines,
+      gossiped(() => [n(1), n(2)]),
+    );
+    expect(tagged.stdout).toContain(`resp-from-${n(1).name}`);
+    expect(tagged.stdout).toContain(`resp-from-${n(2).name}`);
+    expect(tagged.stdout).not.toContain(`resp-from-${n(0).name}`);
+    await pair(() => ["query", "-node", "nobody", "-timeout=600ms", "greet"]);
+    await pair(
+      () => ["query", "-format=json", "-timeout=800ms", "greet", "p"],
+      (t) => sortLines(t.replace(/,$/gm, "")),
+      {
+        serial: true,
+        attempts: 5,
+        complete: (r) => cluster.every((a) => r.stdout.includes(`"${a.name}"`)),
+      },
+    );
+    await pair(() => ["query", "_serf_x"]);
+  });
+
+  it("join", async () => {
+    const r = await pair(() => ["join", n(3).bindAddress]);
+    expect(r.stdout).toBe("Successfully joined cluster by contacting 1 nodes.\n");
+    await pair(() => ["join", "-replay", n(2).bindAddress, n(3).bindAddress]);
+    await pair(() => ["join", "127.0.0.1:1"]);
+  });
+
+  it("tags, seen alike from both agents", async () => {
+    const r = await pair(() => ["tags", "-set", "extra=1", "-delete", "dc"]);
+    expect(r.stdout).toBe("Successfully updated agent tags\n");
+    await eventually(async () => {
+      const seen = await Promise.all(
+        [n(0), n(1)].map((a) => a.cli(["members", "-tag", "extra=1"])),
+      );
+      return seen.every((v) => v.trim().split("\n").length === 2);
+    });
+    await pair(() => ["members", "-tag", "extra=1"], membersText);
+    await pair(() => ["tags", "-set", "nobody"]);
+    await pair(() => ["tags", "-set", `big=${"x".repeat(600)}`]);
+    await pair(() => ["tags", "-set", "dc=east", "-delete", "extra"]);
+  });
+
+  it("rtt", async () => {
+    await eventually(
+      async () =>
+        (await n(0).run(["rtt", n(1).name])).code === 0 &&
+        (await n(1).run(["rtt", n(0).name])).code === 0,
+      { timeoutMs: 10_000 },
+    );
+    await pair(() => ["rtt", n(0).name, n(1).name], rttText);
+    await pair(() => ["rtt", n(1).name, n(0).name], rttText);
+    await pair(() => ["rtt", "nobody"]);
+    await pair(() => ["rtt", "x", "y", "z"]);
+  });
+
+  it("keys on an encrypted mixed cluster", async () => {
+    // Mutations run on the TS agent, then on the Go one (the second is then a no-op or the
+    // same error); listings are gossiped queries, retried until both agents heard from all.
+    const serial = { serial: true };
+    const keys = (
+      args: readonly string[],
+      f: Normalizer = identity,
+      o: Parameters<typeof both>[4] = serial,
+    ) => both(e(0), e(1), () => ["keys", ...args], f, o);
+    const list = { attempts: 5, complete: (r: CliResult) => !r.stdout.includes("[1/2]") };
+    const listed = await keys(["-list"], sortLines, list);
+    expect(listed.stdout).toMatch(new RegExp(`^${escapeRegExp(key1)}\\s+\\[2/2\\]$`, "m"));
+    const [key2, key3] = [newKey(), newKey()];
+    await keys([`-install=${key2}`]);
+    await keys([`-install=${key3}`]);
+    const three = await keys(["-list"], sortLines, list);
+    for (const k of [key1, key2, key3]) {
+      expect(three.stdout).toMatch(new RegExp(`^${escapeRegExp(k)}\\s+\\[2/2\\]$`, "m"));
+    }
+    await keys([`-use=${key2}`]);
+    await keys([`-remove=${key2}`], sortLines);
+    await keys([`-remove=${key3}`]);
+    await keys([`-remove=${key1}`]);
+    const one = await keys(["-list"], sortLines, list);
+    expect(one.stdout).toMatch(new RegExp(`^${escapeRegExp(key2)}\\s+\\[2/2\\]$`, "m"));
+    expect(one.stdout).not.toContain(key1);
+    await keys([`-install=${Buffer.alloc(8).toString("base64")}`], sortLines);
+    await keys(["-install=notbase64!!"]);
+    // A plain cluster has no keyring.
+    const plain = await pair(() => ["keys", "-list"], sortLines, {
+      serial: true,
+      attempts: 5,
+      complete: (r) => r.stdout.includes("6/6 nodes reported failure"),
+    });
+    expect(plain.code).toBe(1);
+  });
+
+  it("monitor: the first lines", async () => {
+    const mask = (t: string, a: GoAgent) =>
+      t
+        .split("\n")
+        .slice(0, 2)
+        .map((l) =>
+          l
+            .replace(/^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d /, "<time> ")
+            .replaceAll(a.name, "<self>")
+            .replaceAll(a.ip, "<ip>"),
+        );
+    const [onTs, onGo] = await Promise.all(
+      [n(0), n(1)].map((a) =>
+        runGo(["monitor", `-rpc-addr=${a.rpcAddress}`], { interruptAfterMs: 800 }),
+      ),
+    );
+    if (onTs === undefined || onGo === undefined) throw new Error("unreachable");
+    expect([onTs.code, onTs.stderr]).toEqual([onGo.code, onGo.stderr]);
+    expect(mask(onTs.stdout, n(0))).toEqual(mask(onGo.stdout, n(1)));
+    expect(mask(onTs.stdout, n(0))).toEqual([
+      "<time> [INFO] agent: Serf agent starting",
+      "<time> [INFO] serf: EventMemberJoin: <self> <ip>",
+    ]);
+    await pair(() => ["monitor", "-log-level=bogus"]);
+  });
+
+  it("force-leave of failed members", async () => {
+    await Promise.all([n(4).kill(), n(5).kill()]);
+    const status = (viewer: GoAgent, name: string) =>
+      viewer.members().then((ms) => ms.find((m) => m.name === name)?.status);
+    await eventually(
+      async () => {
+        for (const viewer of [n(0), n(1)]) {
+          for (const gone of [n(4), n(5)])
+            if ((await status(viewer, gone.name)) !== "failed") return false;
+        }
+        return true;
+      },
+      { timeoutMs: 25_000, describe: views },
+    );
+    await pair(() => ["members", "-status=failed"], membersText);
+    const r = await both(n(0), n(1), (self) => [
+      "force-leave",
+      self === n(0) ? n(4).name : n(5).name,
+    ]);
+    expect(r).toMatchObject({ code: 0, stdout: "" });
+    await pair(() => ["force-leave", "nobody"]);
+    await eventually(
+      async () => {
+        for (const viewer of [n(0), n(1)]) {
+          for (const gone of [n(4), n(5)])
+            if ((await status(viewer, gone.name)) !== "left") return false;
+        }
+        return true;
+      },
+      { describe: views },
+    );
+    await pair(() => ["members", "-status=left"], membersText);
+  }, 45_000);
+
+  it("leave", async () => {
+    const r = await both(n(2), n(3), () => ["leave"]);
+    expect(r).toMatchObject({ code: 0, stdout: "Graceful leave complete\n" });
+    await eventually(() => n(2).exited && n(3).exited, { timeoutMs: 8000 });
+    await eventually(
+      async () => {
+        const seen = await Promise.all([n(0), n(1)].map((a) => a.cli(["members", "-status=left"])));
+        return seen.every((v) => v.includes(n(2).name) && v.includes(n(3).name));
+      },
+      { describe: views },
+    );
+    await pair(() => ["members"], membersText);
+  }, 20_000);
+});
