@@ -20,10 +20,7 @@ export interface StructCodec<T> {
   read(r: StructReader): T;
 }
 
-export const INT32_MIN = -0x80000000;
-export const INT32_MAX = 0x7fffffff;
-export const UINT8_MAX = 0xff;
-export const UINT16_MAX = 0xffff;
+export { INT32_MAX, INT32_MIN, UINT8_MAX, UINT16_MAX, writeUint } from "../msgpack/checked.ts";
 export const SAFE_MAX = Number.MAX_SAFE_INTEGER;
 
 /** A writer in the agent RPC dialect (str8 for strings, bin for `[]byte`). */
@@ -46,14 +43,6 @@ export function decodeStruct<T>(codec: StructCodec<T>, frame: Uint8Array): T {
 /** Reads a decoded value with `codec`; `null` reads as the zero struct (as Go does). */
 export function readStruct<T>(codec: StructCodec<T>, value: MsgValue, typeName: string): T {
   return codec.read(new StructReader(value === null ? new Map() : value, typeName));
-}
-
-/** An unsigned Go integer no larger than `max`. */
-export function writeUint(w: MsgpackWriter, value: number, max: number, what: string): void {
-  if (!Number.isSafeInteger(value) || value < 0 || value > max) {
-    throw new EncodeError(`${what}: ${value} is not an unsigned integer <= ${max}`);
-  }
-  w.uint(value);
 }
 
 /** A signed Go integer within `[min, max]`. */

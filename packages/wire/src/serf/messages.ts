@@ -12,6 +12,7 @@ import {
   type MsgValue,
   utf8Decode,
 } from "../msgpack/reader.ts";
+import { UINT8_MAX, UINT16_MAX, UINT32_MAX, writeUint } from "../msgpack/checked.ts";
 import { StructReader } from "../msgpack/struct.ts";
 import { MsgpackWriter } from "../msgpack/writer.ts";
 import {
@@ -35,20 +36,8 @@ import {
   type UserEventMessage,
 } from "./types.ts";
 
-const UINT8_MAX = 0xff;
-const UINT16_MAX = 0xffff;
-const UINT32_MAX = 0xffffffff;
-
 // ---------------------------------------------------------------------------------------------
 // Encoding
-
-/** Writes an unsigned Go integer after checking it fits the Go type. */
-function writeUint(w: MsgpackWriter, value: number, max: number, what: string): void {
-  if (!Number.isSafeInteger(value) || value < 0 || value > max) {
-    throw new EncodeError(`${what}: ${value} is not an unsigned integer <= ${max}`);
-  }
-  w.uint(value);
-}
 
 function writeLTime(w: MsgpackWriter, value: number, what: string): void {
   writeUint(w, value, Number.MAX_SAFE_INTEGER, what);
