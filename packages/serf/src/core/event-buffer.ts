@@ -48,39 +48,34 @@ function sameBytes(a: Uint8Array | null, b: Uint8Array | null): boolean {
 }
 const EMPTY = new Uint8Array(0);
 
-/** A user event as the buffer needs it. */
-export interface BufferedUserEvent {
+/** One remembered Lamport time and what was seen at it. */
+interface Slot<T> {
   readonly lTime: number;
-  readonly name: string;
-  /** `null` = nil; compared byte-wise, nil equal to empty (Go `bytes.Compare`). */
-  readonly payload: Uint8Array | null;
-}
-
-interface MutableSlot {
-  readonly lTime: number;
-  readonly events: UserEventEntry[];
+  readonly items: T[];
 }
 
 /**
- * User-event dedup ring (§6.2). Its slots are also serf's push/pull `Events` field, so
- * {@link UserEventBuffer.slots} returns them in wire shape.
+ * The ring both buffers share: slots indexed by `LTime mod size`, a minimum time, and a dedup
+ * check within a slot given by `same`.
  */
-export class UserEventBuffer {
+class LamportDedupRing<T> {
   readonly size: number;
   #minTime = 0;
-  readonly #slots: (MutableSlot | null)[];
+  protected readonly ring: (Slot<T> | null)[];
+  readonly #same: (a: T, b: T) => boolean;
 
-  constructor(size: number = DEFAULT_BUFFER_SIZE) {
+  constructor(size: number, same: (a: T, b: T) => boolean) {
     this.size = checkBufferSize(size);
-    this.#slots = new Array<MutableSlot | null>(this.size).fill(null);
+    this.ring = new Array<Slot<T> | null>(this.size).fill(null);
+    this.#same = same;
   }
 
-  /** `eventMinTime`: events with a smaller `LTime` are dropped. */
+  /** Items with a smaller `LTime` are dropped (`eventMinTime` / `queryMinTime`). */
   get minTime(): number {
     return this.#minTime;
   }
 
-  /** Sets the minimum time (at start: snapshot `event-clock + 1`, else 0). */
+  /** Sets the minimum time (at start: the snapshot's clock + 1, else 0). */
   setMinTime(t: number): void {
     this.#minTime = t;
   }
@@ -91,38 +86,69 @@ export class UserEventBuffer {
   }
 
   /**
-   * Offers a received (or locally sent) user event: witnesses `LTime` on the event clock
-   * first, as Go does before any filtering, then applies the minimum time, the window and the
-   * dedup check, and records the event if it is new.
+   * Witnesses `lTime` on `clock` first, as Go does before any filtering, then applies the
+   * minimum time, the window and the dedup check, and records `item` (made by `record`) if new.
    */
-  offer(event: BufferedUserEvent, eventClock: LamportClock): BufferVerdict {
-    const verdict = admit(event.lTime, eventClock, this.#minTime, this.size);
+  protected offerItem(lTime: number, item: T, clock: LamportClock, record: () => T): BufferVerdict {
+    const verdict = admit(lTime, clock, this.#minTime, this.size);
     if (verdict !== "new") return verdict;
-    const idx = event.lTime % this.size;
-    let slot = this.#slots[idx] ?? null;
-    if (slot !== null && slot.lTime === event.lTime) {
-      for (const prev of slot.events) {
-        if (prev.name === event.name && sameBytes(prev.payload, event.payload)) return "duplicate";
-      }
+    const idx = lTime % this.size;
+    let slot = this.ring[idx] ?? null;
+    if (slot !== null && slot.lTime === lTime) {
+      if (slot.items.some((prev) => this.#same(prev, item))) return "duplicate";
     } else {
-      slot = { lTime: event.lTime, events: [] };
-      this.#slots[idx] = slot;
+      slot = { lTime, items: [] };
+      this.ring[idx] = slot;
     }
-    // Copy: the payload may be a view into a whole received packet.
-    slot.events.push({ name: event.name, payload: event.payload?.slice() ?? null });
+    slot.items.push(record());
     return "new";
+  }
+
+  /** True if `item` is recorded at `lTime`. */
+  protected hasItem(lTime: number, item: T): boolean {
+    const slot = this.ring[lTime % this.size] ?? null;
+    return slot !== null && slot.lTime === lTime && slot.items.some((x) => this.#same(x, item));
+  }
+}
+
+/** A user event as the buffer needs it. */
+export interface BufferedUserEvent {
+  readonly lTime: number;
+  readonly name: string;
+  /** `null` = nil; compared byte-wise, nil equal to empty (Go `bytes.Compare`). */
+  readonly payload: Uint8Array | null;
+}
+
+const sameUserEvent = (a: UserEventEntry, b: UserEventEntry): boolean =>
+  a.name === b.name && sameBytes(a.payload, b.payload);
+
+/**
+ * User-event dedup ring (§6.2). Its slots are also serf's push/pull `Events` field, so
+ * {@link UserEventBuffer.slots} returns them in wire shape.
+ */
+export class UserEventBuffer extends LamportDedupRing<UserEventEntry> {
+  constructor(size: number = DEFAULT_BUFFER_SIZE) {
+    super(size, sameUserEvent);
+  }
+
+  /** Offers a received (or locally sent) user event; see {@link BufferVerdict}. */
+  offer(event: BufferedUserEvent, eventClock: LamportClock): BufferVerdict {
+    const entry = { name: event.name, payload: event.payload };
+    // Copy: the payload may be a view into a whole received packet.
+    return this.offerItem(event.lTime, entry, eventClock, () => ({
+      name: event.name,
+      payload: event.payload?.slice() ?? null,
+    }));
   }
 
   /** True if this exact event (same LTime, name and payload) is recorded. */
   has(event: BufferedUserEvent): boolean {
-    const slot = this.#slots[event.lTime % this.size] ?? null;
-    if (slot === null || slot.lTime !== event.lTime) return false;
-    return slot.events.some((e) => e.name === event.name && sameBytes(e.payload, event.payload));
+    return this.hasItem(event.lTime, { name: event.name, payload: event.payload });
   }
 
   /** Every slot in ring order (`null` = unused): exactly `size` entries, push/pull `Events`. */
   slots(): (UserEventCollection | null)[] {
-    return this.#slots.map((s) => (s === null ? null : { lTime: s.lTime, events: [...s.events] }));
+    return this.ring.map((s) => (s === null ? null : { lTime: s.lTime, events: [...s.items] }));
   }
 }
 
@@ -133,56 +159,19 @@ export interface BufferedQuery {
   readonly id: number;
 }
 
-interface QuerySlot {
-  readonly lTime: number;
-  readonly ids: number[];
-}
-
 /** Query dedup ring (§7.2 steps 1–3): remembers the query IDs seen at each recent LTime. */
-export class QueryBuffer {
-  readonly size: number;
-  #minTime = 0;
-  readonly #slots: (QuerySlot | null)[];
-
+export class QueryBuffer extends LamportDedupRing<number> {
   constructor(size: number = DEFAULT_BUFFER_SIZE) {
-    this.size = checkBufferSize(size);
-    this.#slots = new Array<QuerySlot | null>(this.size).fill(null);
-  }
-
-  /** `queryMinTime`: queries with a smaller `LTime` are dropped. */
-  get minTime(): number {
-    return this.#minTime;
-  }
-
-  /** Sets the minimum time (at start: snapshot `query-clock + 1`, else 0). */
-  setMinTime(t: number): void {
-    this.#minTime = t;
-  }
-
-  /** Raises the minimum time, never lowers it. */
-  raiseMinTime(t: number): void {
-    if (t > this.#minTime) this.#minTime = t;
+    super(size, (a, b) => a === b);
   }
 
   /** Like {@link UserEventBuffer.offer}, keyed by query ID instead of name and payload. */
   offer(query: BufferedQuery, queryClock: LamportClock): BufferVerdict {
-    const verdict = admit(query.lTime, queryClock, this.#minTime, this.size);
-    if (verdict !== "new") return verdict;
-    const idx = query.lTime % this.size;
-    let slot = this.#slots[idx] ?? null;
-    if (slot !== null && slot.lTime === query.lTime) {
-      if (slot.ids.includes(query.id)) return "duplicate";
-    } else {
-      slot = { lTime: query.lTime, ids: [] };
-      this.#slots[idx] = slot;
-    }
-    slot.ids.push(query.id);
-    return "new";
+    return this.offerItem(query.lTime, query.id, queryClock, () => query.id);
   }
 
   /** True if this query (LTime and ID) is recorded. */
   has(query: BufferedQuery): boolean {
-    const slot = this.#slots[query.lTime % this.size] ?? null;
-    return slot !== null && slot.lTime === query.lTime && slot.ids.includes(query.id);
+    return this.hasItem(query.lTime, query.id);
   }
 }
