@@ -5,19 +5,7 @@
  */
 
 import { fileURLToPath } from "node:url";
-import {
-  type AgentOptions,
-  type CommandResult,
-  eventually,
-  type GoAgent,
-  goSerfMembers,
-  randomSuffix,
-  runCommand,
-  runGoSerf,
-  startAgentProcess,
-  startGoAgent,
-  withGoCli,
-} from "@serf-ts/testkit";
+import { type CommandResult, runCommand, runGoSerf } from "@serf-ts/testkit";
 import { run } from "./run.ts";
 
 /** Output and exit code of one CLI run (ours or Go's). */
@@ -97,69 +85,7 @@ export function runBin(
   });
 }
 
-/** Which agent implementation runs a node: Go's `serf agent` or ours (`node dist/main.js agent`). */
-export type Impl = "go" | "ts";
-
-/**
- * Starts one agent of `impl` (ours from the built binary `BIN`), ready once Go's `serf members`
- * answers through its RPC port; with the Go CLI helpers of `withGoCli`.
- */
-export async function startAgent(impl: Impl, options: AgentOptions): Promise<GoAgent> {
-  if (impl === "go") return startGoAgent(options);
-  const agent = await startAgentProcess(
-    { label: "ts", file: process.execPath, args: [BIN, "agent"] },
-    options,
-    (a) =>
-      goSerfMembers(a.rpcAddress, {
-        timeoutMs: 2000,
-        ...(a.rpcAuth === undefined ? {} : { rpcAuth: a.rpcAuth }),
-      }),
-  );
-  return withGoCli(agent);
-}
-
-/**
- * One agent per entry of `impls`, named `<random>-1..n`; agents 2..n join agent 1. Resolves once
- * every agent lists all of them as alive; kills (by PID) what it started on failure.
- */
-export async function startCluster(
-  impls: readonly Impl[],
-  optionsFor: (i: number) => AgentOptions = () => ({}),
-): Promise<GoAgent[]> {
-  const prefix = `n${randomSuffix()}-`;
-  const started: GoAgent[] = [];
-  try {
-    const [firstImpl, ...restImpls] = impls;
-    if (firstImpl === undefined) throw new Error("empty cluster");
-    const first = await startAgent(firstImpl, { name: `${prefix}1`, ...optionsFor(1) });
-    started.push(first);
-    const rest = await Promise.allSettled(
-      restImpls.map((impl, k) =>
-        startAgent(impl, {
-          name: `${prefix}${k + 2}`,
-          join: [first.bindAddress],
-          ...optionsFor(k + 2),
-        }),
-      ),
-    );
-    for (const r of rest) if (r.status === "fulfilled") started.push(r.value);
-    for (const r of rest) if (r.status === "rejected") throw r.reason;
-    await eventually(
-      async () => {
-        for (const agent of started) {
-          const alive = (await agent.members()).filter((m) => m.status === "alive");
-          if (alive.length !== impls.length) return false;
-        }
-        return true;
-      },
-      { timeoutMs: 20_000 },
-    );
-    return started;
-  } catch (err) {
-    await Promise.all(started.map((a) => a.kill()));
-    throw err;
-  }
-}
+export { type Impl, startAgent, startMixedCluster as startCluster } from "@serf-ts/testkit";
 
 /** What the comparisons look at. */
 export interface Normalized {

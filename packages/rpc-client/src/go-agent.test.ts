@@ -11,18 +11,16 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import {
   type AgentOptions,
   eventually,
   type GoAgent,
-  goSerfMembers,
-  randomSuffix,
+  type Impl,
   requireGoSerf,
-  startAgentProcess,
-  startGoAgent,
+  startAgent,
+  startMixedCluster,
+  TS_CLI_MAIN,
   stopAll,
-  withGoCli,
   writeQueryResponder,
 } from "@serf-ts/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -37,67 +35,8 @@ const newKey = (): string => randomBytes(32).toString("base64");
 /** Shorter gossip intervals (1.6 s default query timeout). */
 const LOCAL: AgentOptions = { profile: "local" };
 
-/** Our agent: the built CLI (`pnpm turbo run build --filter=@serf-ts/cli...`). */
-const TS_MAIN = fileURLToPath(new URL("../../cli/dist/main.js", import.meta.url));
-type Impl = "go" | "ts";
-
-/** Starts one agent of `impl`; ready once Go's `serf members` answers through its RPC. */
-async function startAgent(impl: Impl, options: AgentOptions): Promise<GoAgent> {
-  if (impl === "go") return startGoAgent(options);
-  const agent = await startAgentProcess(
-    { label: "ts", file: process.execPath, args: [TS_MAIN, "agent"] },
-    options,
-    (a) =>
-      goSerfMembers(a.rpcAddress, {
-        timeoutMs: 2000,
-        ...(a.rpcAuth === undefined ? {} : { rpcAuth: a.rpcAuth }),
-      }),
-  );
-  return withGoCli(agent);
-}
-
-/**
- * One agent per entry of `impls` (agents 2..n join agent 1); resolves once every agent lists
- * all of them as alive. Kills what it started on failure.
- */
-async function startCluster(
-  impls: readonly Impl[],
-  optionsFor: (i: number) => AgentOptions,
-): Promise<GoAgent[]> {
-  const prefix = `n${randomSuffix()}-`;
-  const started: GoAgent[] = [];
-  try {
-    const [firstImpl, ...restImpls] = impls;
-    if (firstImpl === undefined) throw new Error("empty cluster");
-    const first = await startAgent(firstImpl, { name: `${prefix}1`, ...optionsFor(1) });
-    started.push(first);
-    const rest = await Promise.allSettled(
-      restImpls.map((impl, k) =>
-        startAgent(impl, {
-          name: `${prefix}${k + 2}`,
-          join: [first.bindAddress],
-          ...optionsFor(k + 2),
-        }),
-      ),
-    );
-    for (const r of rest) if (r.status === "fulfilled") started.push(r.value);
-    for (const r of rest) if (r.status === "rejected") throw r.reason;
-    await eventually(
-      async () => {
-        for (const agent of started) {
-          const alive = (await agent.members()).filter((m) => m.status === "alive");
-          if (alive.length !== impls.length) return false;
-        }
-        return true;
-      },
-      { timeoutMs: 20_000 },
-    );
-    return started;
-  } catch (err) {
-    await Promise.all(started.map((a) => a.kill()));
-    throw err;
-  }
-}
+const TS_MAIN = TS_CLI_MAIN;
+const startCluster = startMixedCluster;
 
 /**
  * The agents each variant runs. Node 0 (target of most calls), node 1 (joins, streams) and

@@ -44,3 +44,5 @@ export {
   trackedPids,
   waitForExit,
 } from "./processes.ts";
+export type { Impl } from "./mixed-cluster.ts";
+export { startAgent, startMixedCluster, TS_CLI_MAIN } from "./mixed-cluster.ts";
