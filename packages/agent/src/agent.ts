@@ -26,18 +26,12 @@ import {
   type NetworkInterfaceInfo,
   networkInterfaces as osNetworkInterfaces,
 } from "node:os";
-import {
-  type Clock,
-  ipFromBytes,
-  parseAddress,
-  systemClock,
-  type TimerHandle,
-} from "@serf-ts/memberlist";
+import { type Clock, ipFromBytes, parseAddress, systemClock } from "@serf-ts/memberlist";
 import {
   AGENT_COALESCING_WINDOWS,
   type CoalescingWindows,
   createCoalescePipeline,
-  type EventStage,
+  TimedStage,
   type KeyOperationResult,
   type Member as SerfMember,
   parseSnapshot,
@@ -286,9 +280,7 @@ export class Agent implements AgentBackend {
   readonly #log: ComponentLogger;
   readonly #ui: AgentUi;
   readonly #clock: Clock;
-  readonly #stage: EventStage<SerfEvent> | undefined;
-  #stageTimer: TimerHandle | undefined;
-  #stageTimerAt: number | undefined;
+  readonly #stage: TimedStage<SerfEvent> | undefined;
   readonly #runner: EventHandlerRunner;
   readonly #startupScripts: readonly EventScript[];
   readonly #subscribers = new Set<(event: AgentEvent) => void>();
@@ -322,7 +314,16 @@ export class Agent implements AgentBackend {
     this.done = new Promise((resolve) => {
       this.#resolveDone = resolve;
     });
-    this.#stage = createCoalescePipeline(init.options.coalescing ?? AGENT_COALESCING_WINDOWS);
+    const coalescer = createCoalescePipeline(init.options.coalescing ?? AGENT_COALESCING_WINDOWS);
+    this.#stage =
+      coalescer === undefined
+        ? undefined
+        : new TimedStage(
+            coalescer,
+            init.clock,
+            (e) => this.#dispatch(e),
+            () => this.#shutdownPromise === undefined,
+          );
     this.#startupScripts = parseEventScripts(init.config.eventHandlers);
     const env = init.options.env;
     const cwd = init.options.cwd;
@@ -677,25 +678,7 @@ export class Agent implements AgentBackend {
       this.#dispatch(event);
       return;
     }
-    for (const out of this.#stage.handle(event, this.#clock.now())) this.#dispatch(out);
-    this.#armStageTimer();
-  }
-
-  #armStageTimer(): void {
-    const stage = this.#stage;
-    if (stage === undefined || this.#shutdownPromise !== undefined) return;
-    const at = stage.nextDeadline();
-    if (at === this.#stageTimerAt) return;
-    this.#stageTimer?.cancel();
-    this.#stageTimer = undefined;
-    this.#stageTimerAt = at;
-    if (at === undefined) return;
-    this.#stageTimer = this.#clock.setTimer(at, () => {
-      this.#stageTimer = undefined;
-      this.#stageTimerAt = undefined;
-      for (const out of stage.handleTimeout(this.#clock.now())) this.#dispatch(out);
-      this.#armStageTimer();
-    });
+    this.#stage.handle(event);
   }
 
   /** Converts a driver-clock time to `Date.now()` time. */
@@ -892,11 +875,7 @@ export class Agent implements AgentBackend {
       this.#log.error(`Failed to shut down serf: ${errorText(err)}`);
     }
     this.#unsubscribeSerf();
-    this.#stageTimer?.cancel();
-    this.#stageTimer = undefined;
-    if (this.#stage !== undefined) {
-      for (const out of this.#stage.flush(this.#clock.now())) this.#dispatch(out);
-    }
+    this.#stage?.flush();
     if (this.#handlerDrainMs > 0) {
       let timer: ReturnType<typeof setTimeout> | undefined;
       await Promise.race([

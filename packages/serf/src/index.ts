@@ -208,3 +208,4 @@ export { Serf, SerfOperationError } from "./serf.ts";
 export { keyringFileExists, readKeyringFile, writeKeyringFile } from "./keyring-file.ts";
 export type { SnapshotWriterOptions } from "./snapshot/snapshot-writer.ts";
 export { SnapshotWriter } from "./snapshot/snapshot-writer.ts";
+export { TimedStage } from "./timed-stage.ts";

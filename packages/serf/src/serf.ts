@@ -36,11 +36,9 @@ import {
   type Random,
   resolveSeeds,
   systemClock,
-  type TimerHandle,
   type Transport,
 } from "@serf-ts/memberlist";
 import { type Coordinate, decodeKeyBase64, Keyring } from "@serf-ts/wire";
-import type { EventStage } from "./core/coalesce.ts";
 import {
   SerfMachine,
   type SerfQueryHandle,
@@ -64,6 +62,7 @@ import { openFileSnapshotStore } from "./snapshot/file-snapshot-store.ts";
 import { parseSnapshot } from "./snapshot/snapshot-format.ts";
 import { replaySnapshot, type SnapshotState } from "./snapshot/snapshot-replay.ts";
 import type { SnapshotStore } from "./snapshot/snapshot-store.ts";
+import { TimedStage } from "./timed-stage.ts";
 import { SnapshotWriter } from "./snapshot/snapshot-writer.ts";
 
 // ---------------------------------------------------------------------------------------------
@@ -324,9 +323,7 @@ export class Serf {
   readonly #logger: Logger;
   readonly #keyring: Keyring | undefined;
   readonly #snapshot: SnapshotWriter | undefined;
-  readonly #stage: EventStage<SerfEvent> | undefined;
-  #stageTimer: TimerHandle | undefined;
-  #stageTimerAt: number | undefined;
+  readonly #stage: TimedStage<SerfEvent> | undefined;
   readonly #eventBufferSize: number;
   readonly #listeners = new Map<string, Set<Listener>>();
   readonly #streams = new Set<{
@@ -362,7 +359,16 @@ export class Serf {
     this.#keyring = init.keyring;
     this.#snapshot = init.snapshot;
     this.#eventBufferSize = init.eventBufferSize;
-    this.#stage = createCoalescePipeline(init.options);
+    const pipeline = createCoalescePipeline(init.options);
+    this.#stage =
+      pipeline === undefined
+        ? undefined
+        : new TimedStage(
+            pipeline,
+            init.clock,
+            (e) => this.#deliver(e as SerfDriverEvent),
+            () => !this.#driver.isShutdown,
+          );
     this.#driver = new MachineDriver({
       machine: init.machine,
       transport: init.transport,
@@ -823,11 +829,7 @@ export class Serf {
     }
     this.#machine.shutdown(this.#clock.now());
     await this.#driver.shutdown();
-    this.#stageTimer?.cancel();
-    this.#stageTimer = undefined;
-    if (this.#stage !== undefined) {
-      for (const e of this.#stage.flush(this.#clock.now())) this.#deliver(e as SerfDriverEvent);
-    }
+    this.#stage?.flush();
     const gone = new SerfOperationError("serf is shut down");
     for (const d of this.#joins.values()) d.reject(gone);
     this.#joins.clear();
@@ -922,10 +924,7 @@ export class Serf {
       this.#deliver(e as SerfDriverEvent);
       return;
     }
-    for (const out of this.#stage.handle(e, this.#clock.now())) {
-      this.#deliver(out as SerfDriverEvent);
-    }
-    this.#armStageTimer();
+    this.#stage.handle(e);
   }
 
   #settle(map: Map<number, Deferred<void>>, op: number, ok: boolean, error?: string): void {
@@ -964,26 +963,6 @@ export class Serf {
 
   #wrapQuery(event: SerfQueryEvent): SerfQuery {
     return { ...event, respond: (payload) => this.respond(event.handle, payload) };
-  }
-
-  #armStageTimer(): void {
-    const stage = this.#stage;
-    if (stage === undefined || this.#driver.isShutdown) return;
-    const at = stage.nextDeadline();
-    if (at === this.#stageTimerAt) return;
-    this.#stageTimer?.cancel();
-    this.#stageTimer = undefined;
-    this.#stageTimerAt = at;
-    if (at === undefined) return;
-    this.#stageTimer = this.#clock.setTimer(at, () => {
-      this.#stageTimer = undefined;
-      this.#stageTimerAt = undefined;
-      if (this.#driver.isShutdown) return;
-      for (const out of stage.handleTimeout(this.#clock.now())) {
-        this.#deliver(out as SerfDriverEvent);
-      }
-      this.#armStageTimer();
-    });
   }
 
   #deliver(event: SerfDriverEvent): void {
