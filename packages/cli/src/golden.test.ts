@@ -75,13 +75,20 @@ async function sameGossiped(
   }
 }
 
-/** As `same`, both CLIs at once (for commands that just wait, like queries). */
+/**
+ * As `same`, both CLIs at once (for commands that just wait, like queries). Queries are gossiped
+ * and can miss a node (in Go as in ours), so a disagreeing pair is run again, up to 3 times.
+ */
 async function sameConcurrently(
   args: readonly string[],
   f: Normalizer = identity,
 ): Promise<{ stdout: string; code: number | null }> {
-  const [go, ours] = await Promise.all([runGo(args), runOurs(args)]);
-  return check(args, f, go, ours);
+  for (let attempt = 1; ; attempt++) {
+    const [go, ours] = await Promise.all([runGo(args), runOurs(args)]);
+    if (attempt >= 3 || isDeepStrictEqual(normalize(ours, f), normalize(go, f))) {
+      return check(args, f, go, ours);
+    }
+  }
 }
 
 function check(args: readonly string[], f: Normalizer, go: CliResult, ours: CliResult) {
