@@ -39,7 +39,9 @@ for (const variant of QUERY_VARIANTS) {
       const script = writeUptimeHandler(tempDir("query"));
       cluster = await env.start({
         impls: variant.impls,
-        agentOptions: { profile: "local", eventHandlers: [`query:uptime=${script}`] },
+        // LAN profile: a query is gossiped, and with local's RetransmitMult 2 it can miss a node
+        // entirely (in Go as in ours); LAN's 4 makes that rare.
+        agentOptions: { profile: "lan", eventHandlers: [`query:uptime=${script}`] },
         nodeOptions: (index) => ({ tags: { role: roleOf(index) } }),
       });
       await cluster.waitForConvergence(QUERY_TIMEOUTS.convergeMs);
