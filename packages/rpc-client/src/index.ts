@@ -7,9 +7,9 @@
  * import { RpcClient } from "@serf-ts/rpc-client";
  *
  * const client = await RpcClient.connect({ addr: "127.0.0.1:7373" });
- * for (const m of await client.members()) console.log(m.name, m.status);
+ * const alive = (await client.members()).filter((m) => m.status === "alive");
  * for await (const rec of await client.query({ name: "ping", requestAck: true })) {
- *   console.log(rec.type, rec.from);
+ *   if (rec.type === "response") handle(rec.from, rec.payload);
  * }
  * await client.close();
  * ```
