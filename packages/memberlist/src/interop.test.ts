@@ -204,7 +204,7 @@ describe.skipIf(!haveSerf)("interop with the Go serf agent", () => {
     }, 90_000);
   }
 
-  it("a Go node joins a cluster of two TS nodes", async () => {
+  it("a Go node joins a cluster of two TS nodes; a reliable user message reaches it", async () => {
     const t1 = await startTsNode("ts-1");
     const t2 = await startTsNode("ts-2");
     expect(await t2.join([t1.localAddress])).toBe(1);
@@ -224,6 +224,19 @@ describe.skipIf(!haveSerf)("interop with the Go serf agent", () => {
     expect(statusOf(members, "ts-2")).toBe("alive");
     // The TS nodes advertise no tags: Go decodes Meta `ff 80` as an empty tag map.
     expect(members.find((m) => m.name === "ts-1")?.tags).toEqual({});
+
+    // A reliable (stream) user message reaches Go serf's message delegate: a serf user event
+    // sent over TCP by `sendReliable` is delivered, and the Go agent logs it. The event clock
+    // is past the `eventMinTime` Go took from our push/pull state (eventLTime 1).
+    const payload = new TextEncoder().encode("v42");
+    await t1.sendReliable(
+      g.bindAddress,
+      encodeSerfMessage({ type: "user-event", lTime: 10, name: "deploy-tcp", payload, cc: false }),
+    );
+    await eventually(() => g.log().includes("user-event: deploy-tcp"), {
+      timeoutMs: 10_000,
+      describe: state,
+    });
 
     // A memberlist-only graceful leave (no serf leave intent): memberlist marks the node
     // left, and Go serf, which tells leave from failure by serf's own intent, reports it

@@ -362,6 +362,42 @@ export class MachineDriver<M extends DrivableMachine> {
     this.pump();
   }
 
+  /**
+   * Opens a stream to `to`, writes one message and closes it, expecting no reply (Go
+   * `sendUserMsg`, behind `SendReliable`). Rejects when the dial, the write or the whole send
+   * takes longer than `timeoutMs`, or after shutdown.
+   */
+  async sendStream(to: Address, message: StreamMessage, timeoutMs: number): Promise<void> {
+    if (this.#shutdown) throw new Error("memberlist is shut down");
+    let stream: DuplexStream | undefined;
+    let timedOut = false;
+    const abort = new AbortController();
+    const deadline = this.clock.setTimer(this.clock.now() + timeoutMs, () => {
+      timedOut = true;
+      abort.abort();
+      stream?.close();
+    });
+    try {
+      stream = await this.transport.dial(to, { timeoutMs, signal: abort.signal });
+      if (timedOut) throw new Error("timeout");
+      if (this.#shutdown) throw new Error("memberlist is shut down");
+      this.#openStreams.add(stream);
+      await stream.write(this.pipeline.encodeStream(message));
+      await stream.end();
+    } catch (err) {
+      this.stats.failedExchanges++;
+      const reason = timedOut ? `i/o timeout after ${timeoutMs} ms` : errorText(err);
+      this.#logger.debug("reliable send failed", { to, error: reason });
+      throw new Error(`failed to send to ${to}: ${reason}`);
+    } finally {
+      deadline.cancel();
+      if (stream !== undefined) {
+        stream.close();
+        this.#openStreams.delete(stream);
+      }
+    }
+  }
+
   /** Reads one stream message; rejects on end of stream, I/O or decode errors. */
   async #readMessage(stream: DuplexStream): Promise<StreamMessage> {
     const reader = this.pipeline.createStreamReader();

@@ -161,6 +161,38 @@ describe("Memberlist driver on a MemoryNetwork (real timers, test profile)", () 
     expect(p.stats.rejectedLabels).toBe(0);
   });
 
+  it("sendReliable delivers a message larger than a UDP packet, plain and encrypted", async () => {
+    const key = new Uint8Array(32).fill(7);
+    for (const encrypted of [false, true]) {
+      const received: Uint8Array[] = [];
+      const keyring = () => (encrypted ? { keyring: Keyring.create([key]) } : {});
+      const a = await start(`a${encrypted ? "e" : ""}`, keyring());
+      const b = await start(`b${encrypted ? "e" : ""}`, {
+        ...keyring(),
+        delegates: { notifyUserMessage: (m) => received.push(m) },
+      });
+      const payload = Uint8Array.from({ length: 100_000 }, (_, i) => (i * 31) & 0xff);
+      await a.sendReliable(b.localAddress, payload);
+      await until(() => received.length === 1);
+      expect(received[0]).toEqual(payload);
+      // An empty message is delivered too (Go sends the header with length 0).
+      await a.sendReliable(b.localAddress, new Uint8Array(0));
+      await until(() => received.length === 2);
+      expect(received[1]).toEqual(new Uint8Array(0));
+    }
+  });
+
+  it("sendReliable rejects when the peer is unreachable or after shutdown", async () => {
+    const a = await start("a");
+    const b = await start("b");
+    const addr = b.localAddress;
+    await b.shutdown();
+    await expect(a.sendReliable(addr, new Uint8Array([1]))).rejects.toThrow(/failed to send to/);
+    expect(a.stats.failedExchanges).toBe(1);
+    await a.shutdown();
+    await expect(a.sendReliable(addr, new Uint8Array([1]))).rejects.toThrow(/shut down/);
+  });
+
   it("rejects a label longer than 255 bytes", async () => {
     await expect(start("a", { options: { name: "a", label: "x".repeat(256) } })).rejects.toThrow(
       RangeError,

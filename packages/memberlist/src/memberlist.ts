@@ -325,6 +325,18 @@ export class Memberlist {
   }
 
   /**
+   * Sends a user message over a stream (TCP on the net transport): dial, write, close (Go
+   * `SendReliable`). The receiver's `notifyUserMessage` delegate gets `payload`, as for
+   * {@link sendBestEffort}, but without the UDP size limit and with delivery confirmed by the
+   * transport. Bounded by `tcpTimeoutMs`.
+   * @throws Error if the node is shut down, or the dial or write fails or times out.
+   */
+  async sendReliable(to: Address, payload: Uint8Array): Promise<void> {
+    if (this.#shutdown) throw new Error("memberlist is shut down");
+    await this.#driver.sendStream(to, { type: "user", payload }, this.options.tcpTimeoutMs);
+  }
+
+  /**
    * Stops without leaving: timers stop, the transport closes, open streams are torn down and
    * event iterators end. Peers will eventually see this node as failed. Idempotent.
    */
