@@ -15,7 +15,8 @@
  * Measured on the development box (2 cores, Node 20, esbuild bundle, --expose-gc):
  * N=100 staggered ≈ 0.3 s wall; N=1 000 staggered ≈ 30 s, bootstrap ≈ 3 s; N=2 000 bootstrap
  * ≈ 9 s; N=5 000 bootstrap ≈ 80 s and 4.3 GB of heap (≈ 170 bytes per member record). N=10 000
- * needs ≈ 17 GB of heap (`--max-old-space-size=20000`) and, extrapolating N², ≈ 6 minutes.
+ * bootstrap: 503 s wall, 1.6 MB of heap per node, 18 GB peak RSS (`--max-old-space-size=20000`);
+ * its join converged in 2.1 s and the failure was detected in 19.1 s of simulated time.
  */
 
 import { deriveSeed, seededRandom } from "../../core/random.ts";
