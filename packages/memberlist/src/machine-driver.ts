@@ -71,7 +71,7 @@ export type MachineEvent<M extends DrivableMachine> = NonNullable<ReturnType<M["
 export interface MachineDriverStats extends PacketPipelineStats {
   /** Inbound streams closed because too many were in progress. */
   rejectedStreams: number;
-  /** Stream exchanges we started that failed (dial, I/O, timeout, decode). */
+  /** Stream exchanges and reliable sends we started that failed (dial, I/O, timeout, decode). */
   failedExchanges: number;
 }
 
