@@ -193,6 +193,27 @@ describe("Memberlist driver on a MemoryNetwork (real timers, test profile)", () 
     await expect(a.sendReliable(addr, new Uint8Array([1]))).rejects.toThrow(/shut down/);
   });
 
+  it("closes inbound streams beyond 127 at once (Go maxPushPullRequests), then serves again", async () => {
+    const a = await start("a");
+    const b = await start("b");
+    // 127 peers that connect and send nothing hold every inbound slot of a.
+    const idle = network!.createTransport();
+    const held = await Promise.all(
+      Array.from({ length: 127 }, () => idle.dial(a.localAddress, { timeoutMs: 1000 })),
+    );
+    const extra = await idle.dial(a.localAddress, { timeoutMs: 1000 });
+    expect(await extra.read()).toBeNull(); // closed at once, unread
+    await until(() => a.stats.rejectedStreams === 1);
+    // A push/pull join is refused the same way while the slots are taken.
+    await expect(b.join([a.localAddress])).rejects.toBeInstanceOf(JoinError);
+    expect(a.stats.rejectedStreams).toBe(2);
+    for (const s of held) s.close();
+    await new Promise((r) => setTimeout(r, 20)); // a sees the closes and frees the slots
+    expect(await b.join([a.localAddress])).toBe(1);
+    await until(() => names(a).join() === "a,b");
+    await idle.close();
+  });
+
   it("rejects a label longer than 255 bytes", async () => {
     await expect(start("a", { options: { name: "a", label: "x".repeat(256) } })).rejects.toThrow(
       RangeError,
