@@ -36,7 +36,13 @@ import {
   type PacketPipelineStats,
   StreamLabelError,
 } from "./packet-pipeline.ts";
-import type { Address, DuplexStream, Transport } from "./transport.ts";
+import {
+  type Address,
+  type DuplexStream,
+  type Transport,
+  TransportError,
+  TransportErrorCode,
+} from "./transport.ts";
 
 /** Go memberlist closes the 128th concurrent inbound push/pull without reply. */
 export const MAX_INBOUND_STREAMS = 127;
@@ -366,9 +372,12 @@ export class MachineDriver<M extends DrivableMachine> {
    * Opens a stream to `to`, writes one message and closes it, expecting no reply (Go
    * `sendUserMsg`, behind `SendReliable`). Rejects when the dial, the write or the whole send
    * takes longer than `timeoutMs`, or after shutdown.
+   * @throws TransportError: `CLOSED` after shutdown, `TIMEOUT`, or the dial/write error's code
+   * (`UNREACHABLE` for anything that is not a `TransportError`).
    */
   async sendStream(to: Address, message: StreamMessage, timeoutMs: number): Promise<void> {
-    if (this.#shutdown) throw new Error("memberlist is shut down");
+    if (this.#shutdown)
+      throw new TransportError(TransportErrorCode.CLOSED, "memberlist is shut down");
     let stream: DuplexStream | undefined;
     let timedOut = false;
     const abort = new AbortController();
@@ -379,16 +388,21 @@ export class MachineDriver<M extends DrivableMachine> {
     });
     try {
       stream = await this.transport.dial(to, { timeoutMs, signal: abort.signal });
-      if (timedOut) throw new Error("timeout");
-      if (this.#shutdown) throw new Error("memberlist is shut down");
       this.#openStreams.add(stream);
+      if (timedOut) throw new Error("timeout");
+      if (this.#shutdown) throw new TransportError(TransportErrorCode.CLOSED, "shut down");
       await stream.write(this.pipeline.encodeStream(message));
       await stream.end();
     } catch (err) {
       this.stats.failedExchanges++;
       const reason = timedOut ? `i/o timeout after ${timeoutMs} ms` : errorText(err);
       this.#logger.debug("reliable send failed", { to, error: reason });
-      throw new Error(`failed to send to ${to}: ${reason}`);
+      const code = timedOut
+        ? TransportErrorCode.TIMEOUT
+        : err instanceof TransportError
+          ? err.code
+          : TransportErrorCode.UNREACHABLE;
+      throw new TransportError(code, `failed to send to ${to}: ${reason}`, { cause: err });
     } finally {
       deadline.cancel();
       if (stream !== undefined) {

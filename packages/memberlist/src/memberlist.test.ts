@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { MemberlistEvent } from "./core/types.ts";
 import { JoinError, Memberlist, type MemberlistConfig } from "./memberlist.ts";
 import { ManualClock } from "./testing/manual-clock.ts";
+import { TransportError, TransportErrorCode } from "./transport.ts";
 import { MemoryNetwork } from "./testing/memory-network.ts";
 
 async function until(cond: () => boolean, timeoutMs = 5000): Promise<void> {
@@ -182,15 +183,26 @@ describe("Memberlist driver on a MemoryNetwork (real timers, test profile)", () 
     }
   });
 
-  it("sendReliable rejects when the peer is unreachable or after shutdown", async () => {
-    const a = await start("a");
+  it("sendReliable rejects on a timeout, when the peer is down, and after shutdown", async () => {
+    const a = await start("a", { options: { name: "a", profile: "test", tcpTimeoutMs: 200 } });
     const b = await start("b");
     const addr = b.localAddress;
+    // A dial across a cut link waits for its timeout.
+    network!.blockLink(a.localAddress, addr);
+    await expect(a.sendReliable(addr, new Uint8Array([1]))).rejects.toMatchObject({
+      code: TransportErrorCode.TIMEOUT,
+    });
+    network!.heal();
     await b.shutdown();
-    await expect(a.sendReliable(addr, new Uint8Array([1]))).rejects.toThrow(/failed to send to/);
-    expect(a.stats.failedExchanges).toBe(1);
+    const down = await a.sendReliable(addr, new Uint8Array([1])).catch((e: unknown) => e);
+    expect(down).toBeInstanceOf(TransportError);
+    expect(down).toMatchObject({ code: TransportErrorCode.UNREACHABLE });
+    expect((down as Error).message).toContain(`failed to send to ${addr}`);
+    expect(a.stats.failedExchanges).toBe(2);
     await a.shutdown();
-    await expect(a.sendReliable(addr, new Uint8Array([1]))).rejects.toThrow(/shut down/);
+    await expect(a.sendReliable(addr, new Uint8Array([1]))).rejects.toMatchObject({
+      code: TransportErrorCode.CLOSED,
+    });
   });
 
   it("closes inbound streams beyond 127 at once (Go maxPushPullRequests), then serves again", async () => {

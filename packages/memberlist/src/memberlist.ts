@@ -27,7 +27,14 @@ import {
 } from "./options.ts";
 import { PacketPipeline } from "./packet-pipeline.ts";
 import { resolveSeeds } from "./seeds.ts";
-import { type Address, ipToBytes, parseAddress, type Transport } from "./transport.ts";
+import {
+  type Address,
+  ipToBytes,
+  parseAddress,
+  type Transport,
+  TransportError,
+  TransportErrorCode,
+} from "./transport.ts";
 
 const DEFAULT_EVENT_BUFFER = 1024;
 
@@ -327,12 +334,15 @@ export class Memberlist {
   /**
    * Sends a user message over a stream (TCP on the net transport): dial, write, close (Go
    * `SendReliable`). The receiver's `notifyUserMessage` delegate gets `payload`, as for
-   * {@link sendBestEffort}, but without the UDP size limit and with delivery confirmed by the
-   * transport. Bounded by `tcpTimeoutMs`.
-   * @throws Error if the node is shut down, or the dial or write fails or times out.
+   * {@link sendBestEffort}, but without the UDP size limit, in order and retransmitted by TCP.
+   * Resolves once the message is written and the stream closed; bounded by `tcpTimeoutMs`.
+   * @throws TransportError: `CLOSED` after shutdown, `TIMEOUT`, `UNREACHABLE` when the dial
+   * or write fails.
    */
   async sendReliable(to: Address, payload: Uint8Array): Promise<void> {
-    if (this.#shutdown) throw new Error("memberlist is shut down");
+    if (this.#shutdown) {
+      throw new TransportError(TransportErrorCode.CLOSED, "memberlist is shut down");
+    }
     await this.#driver.sendStream(to, { type: "user", payload }, this.options.tcpTimeoutMs);
   }
 
