@@ -1,42 +1,30 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { runReadmeExample } from "@serf-ts/testkit";
 import { describe, expect, it } from "vitest";
 import { parseKey } from "./index.ts";
 
 /** The README's example, extracted from its first `ts` block and run as a module. */
 describe("README example", () => {
   it("runs as written: generates, parses and validates keys", async () => {
-    const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
-    const code = /```ts\n([\s\S]*?)```/.exec(readme)?.[1];
-    expect(code).toContain("generateKey()");
-    // Inside the package, so that "@serf-ts/keygen" resolves to this package's sources.
-    const dir = mkdtempSync(join(new URL(".", import.meta.url).pathname, ".readme-"));
-    try {
-      const file = join(dir, "example.ts");
-      writeFileSync(file, code as string);
-      const example = (await import(file)) as {
-        aes128: boolean;
-        badBase64: string;
-        fixed: string;
-        GENERATED_KEY_BYTES: number;
-        key: string;
-        raw: Uint8Array;
-        tooShort: boolean;
-        VALID_KEY_SIZES: readonly number[];
-      };
-      // `serf keygen`'s format: standard padded base64 of 32 bytes.
-      expect(example.key).toMatch(/^[A-Za-z0-9+/]{43}=$/);
-      expect(example.raw).toHaveLength(32);
-      expect(example.GENERATED_KEY_BYTES).toBe(32);
-      expect(Buffer.from(example.raw).toString("base64")).toBe(example.key);
-      expect(example.VALID_KEY_SIZES).toEqual([16, 24, 32]);
-      expect(example.aes128).toBe(true);
-      expect(example.tooShort).toBe(false);
-      expect(example.badBase64).toBe("illegal base64 data at input byte 3");
-      expect(example.fixed).toBe(Buffer.alloc(32, 0xab).toString("base64"));
-      expect(parseKey(example.fixed)).toEqual(new Uint8Array(32).fill(0xab));
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const example = await runReadmeExample<{
+      aes128: boolean;
+      badBase64: string;
+      fixed: string;
+      GENERATED_KEY_BYTES: number;
+      key: string;
+      raw: Uint8Array;
+      tooShort: boolean;
+      VALID_KEY_SIZES: readonly number[];
+    }>(new URL("../README.md", import.meta.url), new URL(".", import.meta.url));
+    // `serf keygen`'s format: standard padded base64 of 32 bytes.
+    expect(example.key).toMatch(/^[A-Za-z0-9+/]{43}=$/);
+    expect(example.raw).toHaveLength(32);
+    expect(example.GENERATED_KEY_BYTES).toBe(32);
+    expect(Buffer.from(example.raw).toString("base64")).toBe(example.key);
+    expect(example.VALID_KEY_SIZES).toEqual([16, 24, 32]);
+    expect(example.aes128).toBe(true);
+    expect(example.tooShort).toBe(false);
+    expect(example.badBase64).toBe("illegal base64 data at input byte 3");
+    expect(example.fixed).toBe(Buffer.alloc(32, 0xab).toString("base64"));
+    expect(parseKey(example.fixed)).toEqual(new Uint8Array(32).fill(0xab));
   });
 });

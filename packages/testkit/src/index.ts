@@ -46,3 +46,4 @@ export {
 } from "./processes.ts";
 export type { Impl } from "./mixed-cluster.ts";
 export { startAgent, startMixedCluster, TS_CLI_MAIN } from "./mixed-cluster.ts";
+export { firstTypeScriptBlock, runReadmeExample } from "./readme-example.ts";

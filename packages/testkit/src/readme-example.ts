@@ -1,0 +1,33 @@
+/**
+ * Runs a package README's example as a test: the first ```ts block is written to a temporary
+ * `.readme-*` folder inside the package's `src` (so that the package's own name resolves to its
+ * sources, as it would for a user who installed it) and imported; the caller checks what it
+ * exports. TypeScript and Biome skip dot-folders, and the folder is removed afterwards.
+ */
+
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** The first ```ts block of a Markdown text. @throws Error when there is none. */
+export function firstTypeScriptBlock(markdown: string): string {
+  const code = /```ts\n([\s\S]*?)```/.exec(markdown)?.[1];
+  if (code === undefined) throw new Error("no ```ts block in the README");
+  return code;
+}
+
+/**
+ * Imports the first ```ts block of `readme` as a module placed under `srcDir`.
+ * @returns the module's exports.
+ */
+export async function runReadmeExample<T>(readme: URL, srcDir: URL): Promise<T> {
+  const code = firstTypeScriptBlock(readFileSync(readme, "utf8"));
+  const dir = mkdtempSync(join(fileURLToPath(srcDir), ".readme-"));
+  try {
+    const file = join(dir, "example.ts");
+    writeFileSync(file, code);
+    return (await import(file)) as T;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
