@@ -42,6 +42,7 @@ import {
   type SerfMemberEvent,
   type SerfOptions,
 } from "@serf-ts/serf";
+import { utf8Decode } from "@serf-ts/wire";
 import {
   type QueryRequest,
   type Member as RpcMember,
@@ -188,7 +189,7 @@ function isLinkLocal(info: NetworkInterfaceInfo): boolean {
 }
 
 function payloadText(payload: Uint8Array | null): string {
-  return payload === null ? "" : new TextDecoder().decode(payload);
+  return payload === null ? "" : utf8Decode(payload);
 }
 
 /** A serf member in the RPC schema. */

@@ -20,6 +20,7 @@
  * group and holds them), they are closed from our side.
  */
 
+import { utf8Decode } from "@serf-ts/wire";
 import { spawn } from "node:child_process";
 import { formatGoDurationMs } from "../gocompat/duration.ts";
 import { CircularBuffer } from "./circular-buffer.ts";
@@ -331,9 +332,7 @@ export function invokeEventScript(
         error = `exit status ${code}`;
       }
       const result = finishResult(code, signal, error);
-      logger.debug(
-        `Event '${event.type}' script output: ${new TextDecoder().decode(result.output)}`,
-      );
+      logger.debug(`Event '${event.type}' script output: ${utf8Decode(result.output)}`);
       if (error === undefined && event.type === "query" && result.totalOutputBytes > 0) {
         respond(event, result.output, logger).then(() => resolve(result));
         return;

@@ -107,6 +107,23 @@ describe("snapshot format (§13)", () => {
     ]);
   });
 
+  it("keeps a leading byte-order mark in the bytes, so that line is unrecognized as in Go", () => {
+    const bytes = new Uint8Array([
+      0xef,
+      0xbb,
+      0xbf,
+      ...new TextEncoder().encode("alive: a 1.2.3.4:7946\nclock: 5\n"),
+    ]);
+    expect(parseSnapshot(bytes).records).toEqual([
+      {
+        kind: "unrecognized",
+        line: "\uFEFFalive: a 1.2.3.4:7946",
+        problem: "unrecognized snapshot line",
+      },
+      { kind: "clock", value: 5 },
+    ]);
+  });
+
   it("keeps \\r as part of the line (Go splits on \\n only)", () => {
     expect(parseSnapshot("clock: 5\r\n").records[0]?.kind).toBe("unrecognized");
     expect(parseSnapshot("alive: a b\r\n").records[0]).toEqual({

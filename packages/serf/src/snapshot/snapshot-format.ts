@@ -117,7 +117,7 @@ export function parseSnapshotLine(line: string): SnapshotRecord {
   return { kind: "unrecognized", line, problem: "unrecognized snapshot line" };
 }
 
-const utf8 = new TextDecoder("utf-8", { fatal: false });
+const utf8 = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
 
 /** UTF-8 length of `s` (exact when it could exceed `limit`; cheap when it cannot). */
 function utf8Length(s: string, limit: number): number {

@@ -1,3 +1,5 @@
+import { utf8Decode } from "@serf-ts/wire";
+
 /**
  * Where snapshot lines go. The snapshot recorder appends lines, occasionally makes them
  * durable, and compacts by replacing the whole content; at start it reads everything back.
@@ -58,7 +60,7 @@ export class MemorySnapshotStore implements SnapshotStore {
 
   /** The current content as text (test helper). */
   text(): string {
-    return new TextDecoder().decode(this.#concat());
+    return utf8Decode(this.#concat());
   }
 
   #concat(): Uint8Array {

@@ -2,7 +2,13 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { DecodeError, EncodeError } from "../errors.ts";
 import { bytesToHex, hexToBytes } from "../testing/vectors.ts";
-import { decodeMsgpack, MsgpackReader, type MsgValue, msgpackValueEnd } from "./reader.ts";
+import {
+  decodeMsgpack,
+  MsgpackReader,
+  type MsgValue,
+  msgpackValueEnd,
+  utf8Decode,
+} from "./reader.ts";
 import { StructReader } from "./struct.ts";
 import { type MsgpackDialect, MsgpackWriter } from "./writer.ts";
 
@@ -140,6 +146,13 @@ describe("MsgpackReader", () => {
     expect(dec("d2ffff7fff")).toBe(-32769);
     expect(dec("d3ffffffffffffffff")).toBe(-1);
     expect(dec("cf0020000000000000")).toBe(2n ** 53n);
+  });
+
+  it("keeps a leading U+FEFF in strings (Go keeps every byte; TextDecoder strips it by default)", () => {
+    expect(utf8Decode(hexToBytes("efbbbf61"))).toBe("\uFEFFa");
+    expect(utf8Decode(hexToBytes("efbbbf"))).toBe("\uFEFF");
+    const r = new StructReader(decodeMsgpack(hexToBytes("81a14ea3efbbbf")), "T");
+    expect(r.str("N")).toBe("\uFEFF");
   });
 
   it("rejects truncated input at every cut", () => {

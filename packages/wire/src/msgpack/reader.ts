@@ -24,7 +24,8 @@ export const DEFAULT_DECODE_LIMITS: DecodeLimits = {
   maxBytes: 16 * 1024 * 1024,
 };
 
-const textDecoder = new TextDecoder("utf-8", { fatal: false });
+// ignoreBOM: keep a leading U+FEFF (the WHATWG default strips it; Go keeps every byte).
+const textDecoder = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
 
 /** Text of a Go string (decoded leniently: Go strings need not be valid UTF-8). */
 export function utf8Decode(b: Uint8Array): string {

@@ -187,6 +187,34 @@ describe("serf message codec", () => {
     expect(seen.size).toBe(10);
   });
 
+  it("keeps a leading U+FEFF in names and tags (found by the property above)", () => {
+    const msg: SerfMessage = {
+      type: "conflict-response",
+      member: {
+        name: "\uFEFFnode",
+        addr: Uint8Array.from([127, 0, 0, 1]),
+        port: 7946,
+        tags: new Map([["", "\uFEFF"]]),
+        status: 0,
+        protocolMin: 0,
+        protocolMax: 0,
+        protocolCur: 0,
+        delegateMin: 0,
+        delegateMax: 0,
+        delegateCur: 0,
+      },
+    };
+    expect(decodeSerfMessage(encodeSerfMessage(msg))).toEqual(msg);
+    const event: SerfMessage = {
+      type: "user-event",
+      lTime: 1,
+      name: "\uFEFFdeploy",
+      payload: null,
+      cc: false,
+    };
+    expect(decodeSerfMessage(encodeSerfMessage(event))).toEqual(event);
+  });
+
   it("round-trips query filters", () => {
     fc.assert(
       fc.property(filterArb, (f) => {
