@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import { defaultClientConditions, defaultServerConditions } from "vite";
 import { defineProject, type UserWorkspaceConfig } from "vitest/config";
 
@@ -20,6 +21,8 @@ export function packageProject(
       include: ["src/**/*.test.ts", "test/**/*.test.ts"],
       environment: "node",
       testTimeout: 20_000,
+      // Property tests run from a fixed seed (`FC_SEED` to change it).
+      setupFiles: [fileURLToPath(new URL("./vitest.fast-check.ts", import.meta.url))],
       ...overrides,
     },
   });
