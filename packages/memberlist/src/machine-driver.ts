@@ -332,25 +332,34 @@ export class MachineDriver<M extends DrivableMachine> {
   // -------------------------------------------------------------------------------------------
   // Streams
 
-  /** Outbound exchange requested by the machine: dial, write, read one reply, report it. */
-  async #runExchange(t: StreamTransmit, startedAt: number): Promise<void> {
+  /**
+   * Dials `to` and runs `use` on the stream, everything bounded by the absolute time
+   * `deadlineAt`: then the dial is aborted and the stream closed. The stream counts as open
+   * (torn down at shutdown) and is closed afterwards.
+   * @returns `use`'s result, or what failed and whether the deadline caused it.
+   */
+  async #withStream<T>(
+    to: Address,
+    deadlineAt: number,
+    use: (stream: DuplexStream) => Promise<T>,
+  ): Promise<{ ok: true; value: T } | { ok: false; error: unknown; timedOut: boolean }> {
     let stream: DuplexStream | undefined;
     let timedOut = false;
     const abort = new AbortController();
-    const deadline = this.clock.setTimer(startedAt + t.timeoutMs, () => {
+    const deadline = this.clock.setTimer(deadlineAt, () => {
       timedOut = true;
       abort.abort();
       stream?.close();
     });
-    let reply: StreamMessage | StreamFailure;
     try {
-      stream = await this.transport.dial(t.to, { timeoutMs: t.timeoutMs, signal: abort.signal });
-      if (timedOut || this.#shutdown) throw new Error("timeout");
+      const timeoutMs = Math.max(0, deadlineAt - this.clock.now());
+      stream = await this.transport.dial(to, { timeoutMs, signal: abort.signal });
       this.#openStreams.add(stream);
-      await stream.write(this.pipeline.encodeStream(t.message));
-      reply = await this.#readMessage(stream);
-    } catch (err) {
-      reply = { error: timedOut ? `i/o timeout after ${t.timeoutMs} ms` : errorText(err) };
+      if (timedOut) throw new Error("timeout");
+      if (this.#shutdown) throw new TransportError(TransportErrorCode.CLOSED, "shut down");
+      return { ok: true, value: await use(stream) };
+    } catch (error) {
+      return { ok: false, error, timedOut };
     } finally {
       deadline.cancel();
       if (stream !== undefined) {
@@ -358,7 +367,19 @@ export class MachineDriver<M extends DrivableMachine> {
         this.#openStreams.delete(stream);
       }
     }
-    if ("error" in reply && !("type" in reply)) {
+  }
+
+  /** Outbound exchange requested by the machine: dial, write, read one reply, report it. */
+  async #runExchange(t: StreamTransmit, startedAt: number): Promise<void> {
+    const r = await this.#withStream(t.to, startedAt + t.timeoutMs, async (stream) => {
+      await stream.write(this.pipeline.encodeStream(t.message));
+      return this.#readMessage(stream);
+    });
+    let reply: StreamMessage | StreamFailure;
+    if (r.ok) {
+      reply = r.value;
+    } else {
+      reply = { error: r.timedOut ? `i/o timeout after ${t.timeoutMs} ms` : errorText(r.error) };
       this.stats.failedExchanges++;
       this.#logger.debug("stream exchange failed", { to: t.to, node: t.node, error: reply.error });
     }
@@ -376,40 +397,23 @@ export class MachineDriver<M extends DrivableMachine> {
    * (`UNREACHABLE` for anything that is not a `TransportError`).
    */
   async sendStream(to: Address, message: StreamMessage, timeoutMs: number): Promise<void> {
-    if (this.#shutdown)
+    if (this.#shutdown) {
       throw new TransportError(TransportErrorCode.CLOSED, "memberlist is shut down");
-    let stream: DuplexStream | undefined;
-    let timedOut = false;
-    const abort = new AbortController();
-    const deadline = this.clock.setTimer(this.clock.now() + timeoutMs, () => {
-      timedOut = true;
-      abort.abort();
-      stream?.close();
-    });
-    try {
-      stream = await this.transport.dial(to, { timeoutMs, signal: abort.signal });
-      this.#openStreams.add(stream);
-      if (timedOut) throw new Error("timeout");
-      if (this.#shutdown) throw new TransportError(TransportErrorCode.CLOSED, "shut down");
+    }
+    const r = await this.#withStream(to, this.clock.now() + timeoutMs, async (stream) => {
       await stream.write(this.pipeline.encodeStream(message));
       await stream.end();
-    } catch (err) {
-      this.stats.failedExchanges++;
-      const reason = timedOut ? `i/o timeout after ${timeoutMs} ms` : errorText(err);
-      this.#logger.debug("reliable send failed", { to, error: reason });
-      const code = timedOut
-        ? TransportErrorCode.TIMEOUT
-        : err instanceof TransportError
-          ? err.code
-          : TransportErrorCode.UNREACHABLE;
-      throw new TransportError(code, `failed to send to ${to}: ${reason}`, { cause: err });
-    } finally {
-      deadline.cancel();
-      if (stream !== undefined) {
-        stream.close();
-        this.#openStreams.delete(stream);
-      }
-    }
+    });
+    if (r.ok) return;
+    this.stats.failedExchanges++;
+    const reason = r.timedOut ? `i/o timeout after ${timeoutMs} ms` : errorText(r.error);
+    this.#logger.debug("reliable send failed", { to, error: reason });
+    const code = r.timedOut
+      ? TransportErrorCode.TIMEOUT
+      : r.error instanceof TransportError
+        ? r.error.code
+        : TransportErrorCode.UNREACHABLE;
+    throw new TransportError(code, `failed to send to ${to}: ${reason}`, { cause: r.error });
   }
 
   /** Reads one stream message; rejects on end of stream, I/O or decode errors. */

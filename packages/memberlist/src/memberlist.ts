@@ -27,14 +27,7 @@ import {
 } from "./options.ts";
 import { PacketPipeline } from "./packet-pipeline.ts";
 import { resolveSeeds } from "./seeds.ts";
-import {
-  type Address,
-  ipToBytes,
-  parseAddress,
-  type Transport,
-  TransportError,
-  TransportErrorCode,
-} from "./transport.ts";
+import { type Address, ipToBytes, parseAddress, type Transport } from "./transport.ts";
 
 const DEFAULT_EVENT_BUFFER = 1024;
 
@@ -340,9 +333,7 @@ export class Memberlist {
    * or write fails.
    */
   async sendReliable(to: Address, payload: Uint8Array): Promise<void> {
-    if (this.#shutdown) {
-      throw new TransportError(TransportErrorCode.CLOSED, "memberlist is shut down");
-    }
+    // The driver rejects with CLOSED once shutdown() began (it stops before the first await).
     await this.#driver.sendStream(to, { type: "user", payload }, this.options.tcpTimeoutMs);
   }
 

@@ -20,7 +20,7 @@
  * reports it as `tornTail` and does not turn it into a record.
  */
 
-import { joinHostPort } from "@serf-ts/wire";
+import { joinHostPort, utf8Decode } from "@serf-ts/wire";
 
 /** One line of a snapshot. */
 export type SnapshotRecord =
@@ -117,8 +117,6 @@ export function parseSnapshotLine(line: string): SnapshotRecord {
   return { kind: "unrecognized", line, problem: "unrecognized snapshot line" };
 }
 
-const utf8 = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
-
 /** UTF-8 length of `s` (exact when it could exceed `limit`; cheap when it cannot). */
 function utf8Length(s: string, limit: number): number {
   if (s.length * 3 <= limit) return s.length; // cannot exceed: skip the encode
@@ -133,7 +131,7 @@ export function parseSnapshot(
   const { maxBytes, maxLineLength } = { ...DEFAULT_SNAPSHOT_PARSE_LIMITS, ...limits };
   const size = typeof input === "string" ? utf8Length(input, maxBytes) : input.length;
   if (size > maxBytes) throw new SnapshotTooLargeError(size, maxBytes);
-  const text = typeof input === "string" ? input : utf8.decode(input);
+  const text = typeof input === "string" ? input : utf8Decode(input);
   const records: SnapshotRecord[] = [];
   let start = 0;
   for (;;) {
