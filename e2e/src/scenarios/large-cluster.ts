@@ -14,10 +14,15 @@ export const LARGE = {
   batch: 10,
   /** Bound on starting all agents. */
   startMs: 45_000,
-  /** Bound on convergence after the last agent answered RPC. */
-  convergeMs: 40_000,
+  /**
+   * Bound on convergence after the last agent answered RPC. Usually a few seconds, but an agent
+   * that missed a gossiped join (it happens in Go too: 2 of 6 Go runs of a 50-node join in
+   * `bench/`, 1 of 6 serf-ts runs) waits for memberlist's periodic push/pull, every 60 s at
+   * this size on LAN; so the bound covers one full interval.
+   */
+  convergeMs: 75_000,
   /** Bound on the whole thing, first spawn to convergence. */
-  totalMs: 60_000,
+  totalMs: 110_000,
 } as const;
 
 /** Timings of one run, for the test output. */
