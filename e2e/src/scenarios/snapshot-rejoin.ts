@@ -25,11 +25,18 @@ export const SNAPSHOT_VARIANTS: readonly Variant[] = [
  * Bounds (local profile). The restarted node's log must say it re-joined a previously known
  * node (the snapshot did it, not the other nodes' reconnect attempts); `rejoinMs` leaves room for
  * one push/pull, since an alive broadcast can miss a node until then (see e2e/README.md).
+ *
+ * `failedMs` covers a node that hears neither the other survivor's suspect nor its dead
+ * broadcast: with RetransmitMult 2 and 3 nodes each broadcast is sent twice, and pings to the
+ * dying node (which piggyback broadcasts) can use up both. That node then declares the victim
+ * dead on its own timer, Lifeguard's maximum with no confirmations: SuspicionMaxTimeoutMult 6 ×
+ * SuspicionMult 3 × 1 s = 18 s after its first failed probe. Go agents do this too (a CI run of
+ * the all-Go control took more than 20 s this way).
  */
 export const SNAPSHOT_TIMEOUTS = {
   convergeMs: 35_000,
   flushMs: 10_000,
-  failedMs: 20_000,
+  failedMs: 35_000,
   rejoinMs: 35_000,
 } as const;
 

@@ -135,8 +135,10 @@ describe.skipIf(!haveTs || !haveUptime)("session: three serf-ts agents driven by
   it("SIGKILL on agent3: `failed`; restarted with the same snapshot it is `alive` without a join", async () => {
     const old = agent("agent3");
     await old.kill();
+    // Up to ~20 s: if agent1 hears neither agent2's suspect nor its dead broadcast (each sent
+    // only twice under -profile=local), it waits out Lifeguard's 18 s maximum on its own.
     await eventually(async () => (await statusOf("agent1", "agent3")) === "failed", {
-      timeoutMs: 15_000,
+      timeoutMs: 30_000,
       describe: describeViews,
     });
     expect(readFileSync(join(dir, "agent3.snapshot"), "utf8")).toContain("alive: agent1");
@@ -151,20 +153,21 @@ describe.skipIf(!haveTs || !haveUptime)("session: three serf-ts agents driven by
         (await statusOf("agent1", "agent3")) === "alive" &&
         (await statusOf("agent3", "agent1")) === "alive" &&
         (await statusOf("agent3", "agent2")) === "alive",
-      { timeoutMs: 15_000, describe: describeViews },
+      // One push/pull (15 s) plus margin, for an alive broadcast that misses a node.
+      { timeoutMs: 25_000, describe: describeViews },
     );
     expect(again.log()).toMatch(/Attempting re-join to previously known node: agent[12]: /);
-  }, 40_000);
+  }, 70_000);
 
   it("Ctrl-C (SIGINT) on agent2: it leaves gracefully and is `left`", async () => {
     await agent("agent2").stop("SIGINT", 15_000);
     expect(agent("agent2").signalCode ?? agent("agent2").exitCode).toBe(0);
     expect(agent("agent2").log()).toContain("Gracefully shutting down agent...");
     await eventually(async () => (await statusOf("agent1", "agent2")) === "left", {
-      timeoutMs: 10_000,
+      timeoutMs: 25_000,
       describe: describeViews,
     });
-  }, 30_000);
+  }, 45_000);
 
   it("serf event name payload: the user-event handlers see it", async () => {
     const r = await runBin(["event", rpc("agent3"), "name", "payload"]);
