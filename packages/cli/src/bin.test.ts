@@ -72,7 +72,7 @@ describe.skipIf(!haveGo)("the built `serf` binary", () => {
       [["members", a()], membersText],
       [["members", "-format=json", a()], sortLines],
       [["info", a()], infoText],
-      [["query", "-timeout=300ms", a(), "greet"], sortLines],
+      [["query", "-timeout=2s", a(), "greet"], sortLines],
       [["members", "-rpc-addr=127.0.0.1:1"], (t) => t],
       [["join", a()], (t) => t],
       [["--help"], (t) => t],

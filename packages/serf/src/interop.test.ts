@@ -179,17 +179,18 @@ async function checkUserEventsBothWays(ts: Serf, agents: readonly GoAgent[], tag
 
 async function checkQueryFromTs(ts: Serf, agents: readonly GoAgent[], tag: string) {
   const [first, second] = agents as [GoAgent, GoAgent];
-  await timed(`${tag} 3 concurrent TS queries (2 s timeout)`, async () => {
-    const all = ts.query(`ping-${tag}`, "x", { requestAck: true, timeoutMs: 2000 });
+  await timed(`${tag} 3 concurrent TS queries (3 s timeout)`, async () => {
+    // Each Go agent answers through a handler process: 3 s leaves room on a loaded machine.
+    const all = ts.query(`ping-${tag}`, "x", { requestAck: true, timeoutMs: 3000 });
     const byNode = ts.query(`ping-${tag}`, "x", {
       requestAck: true,
       filterNodes: [first.name],
-      timeoutMs: 2000,
+      timeoutMs: 3000,
     });
     const byTag = ts.query(`ping-${tag}`, "x", {
       requestAck: true,
       filterTags: { role: "^d" },
-      timeoutMs: 2000,
+      timeoutMs: 3000,
     });
     const streamed: string[] = [];
     const reading = (async () => {

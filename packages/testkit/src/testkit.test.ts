@@ -206,7 +206,7 @@ describe.skipIf(!haveGo)("Go serf agents", () => {
       const denied = await runGoSerf(["members", `-rpc-addr=${a.rpcAddress}`]);
       expect(denied.code).not.toBe(0);
       expect((await goSerfMembers(a.rpcAddress, { rpcAuth: "s3cret" })).length).toBe(2);
-      const out = await b.cli(["query", "-format=json", "-timeout=1s", "greet"]);
+      const out = await b.cli(["query", "-format=json", "-timeout=3s", "greet"]);
       const responses = (JSON.parse(out) as { Responses: Record<string, string> }).Responses;
       expect(responses).toEqual({ "tk-1": "hi-tk-1", "tk-2": "hi-tk-2" });
       // SIGKILL: the other side eventually marks it failed.
