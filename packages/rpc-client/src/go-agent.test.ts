@@ -184,12 +184,14 @@ for (const { impl, cluster: impls, encrypted: encImpls, skip } of VARIANTS) {
             const tags = Object.fromEntries(m?.tags ?? []);
             return tags.extra === "1" && tags.role === "web3b" && !("dc" in tags);
           },
-          { timeoutMs: 5000 },
+          // A tag update is an alive broadcast; under -profile=local it can miss a node, which
+          // then learns it at the next push/pull (15 s).
+          { timeoutMs: 20_000 },
         );
         await c.tags({ set: { role: "web3", dc: "east" }, delete: ["extra"] });
         const err = await c.tags({ set: { big: "x".repeat(600) } }).catch((e) => e);
         expect(err.message).toBe("Encoded length of tags exceeds limit of 512 bytes");
-      });
+      }, 30_000);
 
       it("user events reach a stream; breaking the loop sends stop", async () => {
         const listener = await connect(node(1));
