@@ -23,6 +23,7 @@ import {
   stopAll,
   writeQueryResponder,
 } from "@serf-ts/testkit";
+import type { KeyResponse } from "@serf-ts/wire/rpc";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RpcClient } from "./client.ts";
 import { RpcClosedError, RpcResponseError } from "./errors.ts";
@@ -91,6 +92,15 @@ for (const { impl, cluster: impls, encrypted: encImpls, skip } of VARIANTS) {
       if (a === undefined) throw new Error(`no agent ${i}`);
       return a;
     };
+    /**
+     * A record the Go agent streams after serf closes the query's channels at the deadline: its
+     * `queryResponseStream` keeps selecting on the closed ack and response channels, which yield
+     * zero values (an empty From), until its own timer fires. Seen under load, by the thousand.
+     * Go's `serf query` stops at the first one. Our agent never sends one: for it they are kept,
+     * and fail the assertions.
+     */
+    const goClosedChannelRecord = (r: { readonly from: string }): boolean =>
+      impl === "go" && r.from === "";
 
     beforeAll(async () => {
       dir = mkdtempSync(join(tmpdir(), "serf-ts-rpc-"));
@@ -233,17 +243,11 @@ for (const { impl, cluster: impls, encrypted: encImpls, skip } of VARIANTS) {
         });
         const acks: string[] = [];
         const responses = new Map<string, string | null>();
-        let emptyAcks = 0;
         for await (const r of sub) {
-          // The Go agent can stream many acks with an empty From: its `queryResponseStream`
-          // keeps selecting on the ack channel, which serf closes at the query deadline, until
-          // its own deadline timer fires (a receive from a closed channel yields ""). Seen
-          // under load on 2026-11-24. Count them apart; our agent never sends one.
-          if (r.type === "ack" && r.from === "" && impl === "go") emptyAcks++;
-          else if (r.type === "ack") acks.push(r.from);
+          if (goClosedChannelRecord(r)) continue;
+          if (r.type === "ack") acks.push(r.from);
           else responses.set(r.from, text(r.payload));
         }
-        expect(emptyAcks === 0 || impl === "go").toBe(true);
         expect(Date.now() - started).toBeGreaterThanOrEqual(QUERY_MS - 100);
         expect(acks.sort()).toEqual(cluster.map((a) => a.name).sort());
         expect(Object.fromEntries(responses)).toEqual(
@@ -255,7 +259,9 @@ for (const { impl, cluster: impls, encrypted: encImpls, skip } of VARIANTS) {
         const c = await connect(node(1));
         const collect = async (p: Parameters<RpcClient["query"]>[0]) => {
           const from: string[] = [];
-          for await (const r of await c.query(p)) from.push(`${r.type}:${r.from}`);
+          for await (const r of await c.query(p)) {
+            if (!goClosedChannelRecord(r)) from.push(`${r.type}:${r.from}`);
+          }
           return from.sort();
         };
         const n2 = node(1).name;
@@ -349,12 +355,30 @@ for (const { impl, cluster: impls, encrypted: encImpls, skip } of VARIANTS) {
     });
 
     describe("keys", () => {
+      /**
+       * Runs a key command again (at most 3 times in all) while some node did not answer. Key
+       * commands are internal queries with serf's default timeout (1.6 s under -profile=local);
+       * on a loaded machine a reply can come later, from a Go agent as from ours, and the
+       * command then counts fewer responses. Every command retried here is idempotent.
+       * Resolves with the response, or with the error a command rejected with.
+       */
+      const everyNode = async (run: () => Promise<KeyResponse>): Promise<unknown> => {
+        for (let attempt = 1; ; attempt++) {
+          const outcome = await run().catch((e: unknown) => e);
+          const body = outcome instanceof RpcResponseError ? outcome.body : outcome;
+          const r = body as Partial<KeyResponse> | undefined;
+          if (attempt >= 3 || r?.numResp === undefined || r.numResp >= (r.numNodes ?? 0)) {
+            return outcome;
+          }
+        }
+      };
+
       it("a plain cluster refuses key commands with per-node messages", async () => {
         const c = await connect(node(0));
-        const err = await c.listKeys().catch((e) => e);
+        const err = (await everyNode(() => c.listKeys())) as RpcResponseError<KeyResponse>;
         expect(err).toBeInstanceOf(RpcResponseError);
         expect(err.error).toBe("3/3 nodes reported failure");
-        expect([...err.body.messages.values()]).toEqual(
+        expect([...(err.body?.messages.values() ?? [])]).toEqual(
           Array(3).fill("Keyring is empty (encryption not enabled)"),
         );
       });
@@ -363,20 +387,27 @@ for (const { impl, cluster: impls, encrypted: encImpls, skip } of VARIANTS) {
         const [e1] = encrypted;
         if (e1 === undefined) throw new Error("no encrypted agent");
         const c = await connect(e1);
-        const listed = await c.listKeys();
+        const listed = (await everyNode(() => c.listKeys())) as KeyResponse;
         expect(Object.fromEntries(listed.keys ?? [])).toEqual({ [key1]: 2 });
         expect(listed).toMatchObject({ numNodes: 2, numResp: 2, numErr: 0 });
 
         const key2 = newKey();
-        expect(await c.installKey(key2)).toMatchObject({ keys: null, numResp: 2, numErr: 0 });
-        await c.useKey(key2);
-        const primaryErr = await c.removeKey(key2).catch((e) => e);
+        expect(await everyNode(() => c.installKey(key2))).toMatchObject({
+          keys: null,
+          numResp: 2,
+          numErr: 0,
+        });
+        expect(await everyNode(() => c.useKey(key2))).toMatchObject({ numResp: 2, numErr: 0 });
+        const primaryErr = (await everyNode(() =>
+          c.removeKey(key2),
+        )) as RpcResponseError<KeyResponse>;
         expect(primaryErr.error).toBe("2/2 nodes reported failure");
-        expect([...primaryErr.body.messages.values()]).toEqual(
+        expect([...(primaryErr.body?.messages.values() ?? [])]).toEqual(
           Array(2).fill("Removing the primary key is not allowed"),
         );
-        await c.removeKey(key1);
-        expect(Object.fromEntries((await c.listKeys()).keys ?? [])).toEqual({ [key2]: 2 });
+        expect(await everyNode(() => c.removeKey(key1))).toMatchObject({ numResp: 2, numErr: 0 });
+        const after = (await everyNode(() => c.listKeys())) as KeyResponse;
+        expect(Object.fromEntries(after.keys ?? [])).toEqual({ [key2]: 2 });
 
         const bad = await c.installKey("notbase64!!").catch((e) => e);
         expect(bad.message).toBe("illegal base64 data at input byte 9");
@@ -385,7 +416,7 @@ for (const { impl, cluster: impls, encrypted: encImpls, skip } of VARIANTS) {
         expect([...short.body.messages.values()]).toEqual(
           Array(2).fill("key size must be 16, 24 or 32 bytes"),
         );
-      });
+      }, 60_000);
     });
 
     describe("auth", () => {
