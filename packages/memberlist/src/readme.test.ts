@@ -8,7 +8,7 @@ describe("README example", () => {
       contacted: number;
       members: { name: string }[];
       received: string[];
-    }>(new URL("../README.md", import.meta.url), new URL(".", import.meta.url));
+    }>(import.meta.url);
     expect(example.contacted).toBe(1);
     expect(example.members.map((m) => m.name).sort()).toEqual(["a", "b"]);
     expect(example.received).toContain("over TCP");

@@ -12,7 +12,7 @@ describe("README example", () => {
       received: string;
       statusOfB: string | undefined;
       updates: string[];
-    }>(new URL("../README.md", import.meta.url), new URL(".", import.meta.url));
+    }>(import.meta.url);
     expect(example.contacted).toBe(1);
     expect([...example.members].sort()).toEqual(["a alive role=web", "b alive role=db"]);
     expect(example.received).toBe("deploy v42");

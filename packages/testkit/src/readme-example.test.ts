@@ -30,8 +30,7 @@ describe("runReadmeExample", () => {
     ].join("\n");
     writeFileSync(join(root, "README.md"), readme);
     const mod = await runReadmeExample<{ answer: number; second?: string }>(
-      pathToFileURL(join(root, "README.md")),
-      pathToFileURL(`${join(root, "src")}/`),
+      pathToFileURL(join(root, "src", "readme.test.ts")),
     );
     expect(mod.answer).toBe(42);
     expect(mod.second).toBeUndefined();

@@ -17,12 +17,14 @@ export function firstTypeScriptBlock(markdown: string): string {
 }
 
 /**
- * Imports the first ```ts block of `readme` as a module placed under `srcDir`.
+ * Imports the first ```ts block of the package's README as a module placed beside the calling
+ * test. `testModule` is that test's `import.meta.url`, in the package's `src`; the README is
+ * the package's `README.md`, one folder up.
  * @returns the module's exports.
  */
-export async function runReadmeExample<T>(readme: URL, srcDir: URL): Promise<T> {
-  const code = firstTypeScriptBlock(readFileSync(readme, "utf8"));
-  const dir = mkdtempSync(join(fileURLToPath(srcDir), ".readme-"));
+export async function runReadmeExample<T>(testModule: string | URL): Promise<T> {
+  const code = firstTypeScriptBlock(readFileSync(new URL("../README.md", testModule), "utf8"));
+  const dir = mkdtempSync(join(fileURLToPath(new URL(".", testModule)), ".readme-"));
   try {
     const file = join(dir, "example.ts");
     writeFileSync(file, code);
