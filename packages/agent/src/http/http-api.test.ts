@@ -588,6 +588,7 @@ describe("rpc_auth", () => {
     expect(backend.events.map((e) => e.name)).toEqual(["x"]);
     // The dashboard's files are public: the page asks for the key itself.
     expect((await fetch(`${base}/ui/`)).status).toBe(200);
+    expect(await (await fetch(`${base}/ui/config.json`)).json()).toEqual({ authRequired: true });
   });
 });
 

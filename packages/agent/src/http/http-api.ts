@@ -153,6 +153,11 @@ export class HttpApi {
   async handle(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
     const url = new URL(req.url ?? "/", "http://agent.invalid");
     const path = url.pathname;
+    if (path === "/ui/config.json") {
+      // Public: the page learns whether to ask for the key, without a 401 in the console.
+      sendJson(res, 200, { authRequired: this.#auth.enabled });
+      return true;
+    }
     if (path === "/" || path === "/ui" || path.startsWith("/ui/")) {
       this.#assets.serve(req, res, path);
       return true;
