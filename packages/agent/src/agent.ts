@@ -77,6 +77,7 @@ import { describeEvent, type HandlerEvent } from "./event-handlers/events.ts";
 import { formatGoDurationMs } from "./gocompat/duration.ts";
 import { type AgentHttpOptions, startAgentHttp } from "./http/agent-http.ts";
 import type { HttpServer } from "./http/http-server.ts";
+import { registerHttpApi } from "./http/api-routes.ts";
 import { registerMetricsRoute } from "./http/metrics-route.ts";
 import { HttpRouter } from "./http/router.ts";
 import { createPrometheusRegistry } from "./metrics/prometheus-registry.ts";
@@ -463,6 +464,7 @@ export class Agent implements AgentBackend {
       try {
         registerMetricsRoute(agent.httpRouter, createPrometheusRegistry());
         const log = logger.child("agent.http");
+        registerHttpApi(agent.httpRouter, agent, log);
         agent.#http = await startAgentHttp(config.httpAddr, agent.httpRouter, log, options.http);
       } catch (err) {
         await agent.shutdown();
