@@ -46,14 +46,19 @@ async function start(config: AgentConfig, log: string[] = []): Promise<Agent> {
 describe("HTTP API on the agent's listener", () => {
   it("lists the agent itself with its formatted address, next to /metrics", async () => {
     const log: string[] = [];
-    const config = testConfig({ tags: new Map([["role", "web"]]) } as Partial<AgentConfig>);
+    const config = testConfig({ tags: { role: "web" } });
     const agent = await start(config, log);
     const base = `http://${agent.httpAddress}`;
     const { members } = (await (await fetch(`${base}/v1/members`)).json()) as {
       members: HttpMember[];
     };
     expect(members).toHaveLength(1);
-    expect(members[0]).toMatchObject({ name: "node-a", address: agent.bindAddr, status: "alive" });
+    expect(members[0]).toMatchObject({
+      name: "node-a",
+      address: agent.bindAddr,
+      status: "alive",
+      tags: { role: "web" },
+    });
     expect((await fetch(`${base}/metrics`)).status).toBe(200);
     const stats = (await (await fetch(`${base}/v1/stats`)).json()) as Record<
       string,
