@@ -94,7 +94,7 @@ function MembersTable(props: { members: HttpMember[]; self: string }) {
                 <td>
                   ${Object.entries(m.tags).map(([k, v]) => html`<span class="tag" key=${k}>${k}=${v}</span> `)}
                 </td>
-                <td class="num">${formatRtt(m.rttMs)}</td>
+                <td class="num">${m.name === props.self ? "–" : formatRtt(m.rttMs)}</td>
               </tr>
             `,
           )}
@@ -112,10 +112,12 @@ function ClusterMap(props: { coords: HttpCoordinatesResponse | undefined; member
   const W = 480;
   const H = 300;
   const PAD = 40;
-  const span = Math.max(1e-6, ...points.flatMap((p) => [Math.abs(p.x), Math.abs(p.y)]));
-  const sx = (W / 2 - PAD) / span;
-  const sy = (H / 2 - PAD) / span;
-  const s = Math.min(sx, sy);
+  // Each axis fills the map (the second may be much flatter than the first); a floor keeps
+  // sub-microsecond noise from being blown up into distance.
+  const spanX = Math.max(1e-5, ...points.map((p) => Math.abs(p.x)));
+  const spanY = Math.max(1e-5, spanX / 4, ...points.map((p) => Math.abs(p.y)));
+  const sx = (W / 2 - PAD * 2) / spanX;
+  const sy = (H / 2 - PAD) / spanY;
   return html`
     <section aria-labelledby="map-title">
       <h2 id="map-title">Cluster map</h2>
@@ -125,10 +127,10 @@ function ClusterMap(props: { coords: HttpCoordinatesResponse | undefined; member
         role="img"
         aria-label=${`Network coordinates of ${points.length} nodes; distance approximates round-trip time`}
       >
-        ${points.map((p) => {
+        ${points.map((p, i) => {
           const st = status.get(p.node) ?? "none";
-          const x = W / 2 + p.x * s;
-          const y = H / 2 + p.y * s;
+          const x = W / 2 + p.x * sx;
+          const y = H / 2 + p.y * sy;
           const self = p.node === props.coords?.self;
           return html`
             <g key=${p.node} class=${`node status-${st}`} data-node=${p.node}>
@@ -139,12 +141,12 @@ function ClusterMap(props: { coords: HttpCoordinatesResponse | undefined; member
                   ? html`<path d=${`M${x - 6} ${y - 6}L${x + 6} ${y + 6}M${x + 6} ${y - 6}L${x - 6} ${y + 6}`} class="cross" />`
                   : ""
               }
-              <text x=${x + 11} y=${y + 4}>${p.node}${st === "failed" ? " (failed)" : ""}</text>
+              <text x=${x} y=${i % 2 === 0 ? y - 14 : y + 22} text-anchor="middle">${p.node}${st === "failed" ? " (failed)" : ""}</text>
             </g>
           `;
         })}
       </svg>
-      <p class="hint">2-D projection of the Vivaldi coordinates; failed nodes are crossed out.</p>
+      <p class="hint">2-D projection of the Vivaldi coordinates (each axis scaled to fit); failed nodes are crossed out.</p>
     </section>
   `;
 }
