@@ -79,6 +79,24 @@ describe("HTTP API on the agent's listener", () => {
     expect((await fetch(`${base}/ui/`)).status).not.toBe(401);
   });
 
+  it("sends no CORS headers: a cross-origin preflight gets none, nor does a GET", async () => {
+    const agent = await start(testConfig());
+    const base = `http://${agent.httpAddress}`;
+    const preflight = await fetch(`${base}/v1/event`, {
+      method: "OPTIONS",
+      headers: {
+        Origin: "http://evil.example",
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "content-type",
+      },
+    });
+    expect(preflight.status).toBe(405);
+    expect(preflight.headers.get("access-control-allow-origin")).toBeNull();
+    const get = await fetch(`${base}/v1/members`, { headers: { Origin: "http://evil.example" } });
+    expect(get.status).toBe(200);
+    expect([...get.headers.keys()].filter((k) => k.startsWith("access-control-"))).toEqual([]);
+  });
+
   it("finds the host whose exposure it warns about", () => {
     expect(listenHost("127.0.0.1:7380")).toBe("127.0.0.1");
     expect(listenHost(":7380")).toBe("0.0.0.0");
