@@ -1,4 +1,6 @@
 import { once } from "node:events";
+import { connect } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type HttpMember, HTTP_ROUTES, SseParser, type SseMessage } from "@serf-ts/wire/http";
@@ -116,12 +118,18 @@ afterEach(async () => {
 });
 
 async function start(
-  opts: { authKey?: string; backend?: FakeBackend; assets?: DashboardAssets } = {},
+  opts: {
+    authKey?: string;
+    backend?: FakeBackend;
+    assets?: DashboardAssets;
+    sse?: { maxBufferedBytes?: number };
+  } = {},
 ) {
   const backend = opts.backend ?? new FakeBackend();
   const api = new HttpApi({
     backend,
     authKey: opts.authKey ?? "",
+    ...(opts.sse === undefined ? {} : { sse: opts.sse }),
     assets:
       opts.assets ??
       new DashboardAssets(
@@ -548,6 +556,26 @@ describe("GET /v1/events", () => {
     for (let i = 0; i < 100 && backend.subscribers.size > 0; i++)
       await new Promise((r) => setTimeout(r, 5));
     expect(backend.subscribers.size).toBe(0); // unsubscribed when the client left
+  });
+});
+
+describe("slow SSE clients", () => {
+  it("drops a client that stops reading instead of buffering without bound", async () => {
+    const { base, backend } = await start({ sse: { maxBufferedBytes: 64 * 1024 } });
+    const { port } = new URL(base);
+    const socket = connect(Number(port), "127.0.0.1");
+    await once(socket, "connect");
+    socket.write("GET /v1/events HTTP/1.1\r\nHost: x\r\n\r\n");
+    socket.pause(); // never reads: the kernel buffers fill, then the server's
+    for (let i = 0; i < 100 && backend.subscribers.size === 0; i++) await sleep(5);
+    expect(backend.subscribers.size).toBe(1);
+    const big = new Uint8Array(60_000).fill(0x61);
+    for (let i = 0; i < 400 && backend.subscribers.size > 0; i++) {
+      backend.emit({ type: "user", name: "flood", payload: big, lTime: i, coalesce: false });
+      await sleep(1);
+    }
+    expect(backend.subscribers.size).toBe(0);
+    socket.destroy();
   });
 });
 
