@@ -106,6 +106,27 @@ describe.skipIf(!runnable)("dashboard on a mixed cluster (TS serves, Go + TS mem
     await page.getByLabel("Filter members").fill("");
   });
 
+  it("is accessible: every field labelled, a semantic table, keyboard focus reaches the forms", async () => {
+    const unlabelled = await page.evaluate(`[...document.querySelectorAll("input")]
+      .filter((i) => i.labels === null || i.labels.length === 0)
+      .map((i) => i.id || i.outerHTML)`);
+    expect(unlabelled).toEqual([]);
+    expect(await page.locator("#members caption").count()).toBe(1);
+    expect(await page.locator('#members thead th[scope="col"]').count()).toBe(5);
+    expect(await page.locator('#members tbody th[scope="row"]').count()).toBe(3);
+    await page.locator("body").click({ position: { x: 2, y: 2 } });
+    const focused = new Set<string>();
+    for (let i = 0; i < 12; i++) {
+      await page.keyboard.press("Tab");
+      focused.add(
+        String(await page.evaluate("document.activeElement && document.activeElement.id")),
+      );
+    }
+    expect([...focused]).toEqual(
+      expect.arrayContaining(["member-filter", "event-name", "event-payload", "query-name"]),
+    );
+  });
+
   it("shows a user event sent with the Go CLI in the timeline", async () => {
     const goNode = (cluster as Cluster).node(1);
     const out = await goNode.cli(["event", "from-go-cli", "hello"], { via: "go" });

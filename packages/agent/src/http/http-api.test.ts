@@ -557,6 +557,14 @@ describe("GET /v1/events", () => {
       await new Promise((r) => setTimeout(r, 5));
     expect(backend.subscribers.size).toBe(0); // unsubscribed when the client left
   });
+
+  it("answers HEAD without opening a stream", async () => {
+    const { base, backend } = await start();
+    const res = await fetch(`${base}/v1/events`, { method: "HEAD" });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("text/event-stream; charset=utf-8");
+    expect(backend.subscribers.size).toBe(0);
+  });
 });
 
 describe("slow SSE clients", () => {

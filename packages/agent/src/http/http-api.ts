@@ -129,7 +129,12 @@ export class HttpApi {
       memberRtt: (_q, res, p) => this.#memberRtt(res, p.name ?? ""),
       listCoordinates: (_q, res) => this.#coordinates(res),
       stats: (_q, res) => this.#stats(res),
-      streamEvents: (_q, res) => this.#streamEvents(res),
+      streamEvents: (req, res) => {
+        if (req.method === "HEAD") {
+          res.writeHead(200, { "Content-Type": "text/event-stream; charset=utf-8" });
+          res.end();
+        } else this.#streamEvents(res);
+      },
       sendEvent: (req, res) => this.#sendEvent(req, res),
       runQuery: (req, res) => this.#runQuery(req, res),
       openapi: (_q, res) => sendJson(res, 200, openApiDocument(this.#version)),
