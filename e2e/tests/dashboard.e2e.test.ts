@@ -127,6 +127,33 @@ describe.skipIf(!runnable)("dashboard on a mixed cluster (TS serves, Go + TS mem
     );
   });
 
+  it("filters members as Go serf's `members -name/-status/-tag` does (RE2, ^expr$)", async () => {
+    const c = cluster as Cluster;
+    const goNode = c.node(1);
+    const cases: Array<[api: string, goFlags: string[]]> = [
+      ["name=.*-go-.*", ["-name=.*-go-.*"]],
+      ["name=.*ts|zz", ["-name=.*ts|zz"]],
+      ["status=alive|failed", ["-status=alive|failed"]],
+      ["tag.role=web", ["-tag=role=web"]],
+      ["tag.role=d.&name=.*go.*", ["-tag=role=d.", "-name=.*go.*"]],
+      ["tag.missing=", ["-tag=missing="]],
+      ["name=%5Cp%7BL%7D%2B", ["-name=\\p{L}+"]],
+    ];
+    for (const [api, goFlags] of cases) {
+      const res = await fetch(`${base}/v1/members?${api}`);
+      const { members } = (await res.json()) as { members: Array<{ name: string }> };
+      const out = await goNode.cli(["members", ...goFlags], { via: "go" });
+      const goNames = out
+        .split("\n")
+        .filter((l) => l.trim() !== "")
+        .map((l) => l.split(/\s+/)[0]);
+      expect(
+        members.map((m) => m.name).sort(),
+        `${api} vs serf members ${goFlags.join(" ")}`,
+      ).toEqual(goNames.sort());
+    }
+  });
+
   it("shows a user event sent with the Go CLI in the timeline", async () => {
     const goNode = (cluster as Cluster).node(1);
     const out = await goNode.cli(["event", "from-go-cli", "hello"], { via: "go" });
