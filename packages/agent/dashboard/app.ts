@@ -274,25 +274,38 @@ function Dashboard(props: { onUnauthorized: () => void }) {
     if (err instanceof ApiError && err.status === 401) props.onUnauthorized();
   };
 
-  const refresh = () => {
-    getJson<HttpMembersResponse>("/v1/members").then((r) => setMembers([...r.members]), onError);
+  /**
+   * `full`: take the member list as the agent has it (at start, on (re)connecting the event
+   * stream, after a member event). Otherwise (the periodic poll) only RTTs are refreshed:
+   * who is alive or failed comes from the event stream.
+   */
+  const refresh = (full: boolean) => {
+    getJson<HttpMembersResponse>("/v1/members").then((r) => {
+      if (full) {
+        setMembers([...r.members]);
+        return;
+      }
+      const rtt = new Map(r.members.map((m) => [m.name, m.rttMs]));
+      setMembers((old) => old.map((m) => ({ ...m, rttMs: rtt.get(m.name) ?? m.rttMs })));
+    }, onError);
     getJson<HttpCoordinatesResponse>("/v1/coordinates").then(setCoords, onError);
     getJson<HttpStatsResponse>("/v1/stats").then(setStats, onError);
   };
 
   const scheduleRefresh = () => {
     window.clearTimeout(refreshTimer.current);
-    refreshTimer.current = window.setTimeout(refresh, 300);
+    refreshTimer.current = window.setTimeout(() => refresh(true), 300);
   };
 
   useEffect(() => {
-    refresh();
-    const interval = window.setInterval(refresh, REFRESH_MS);
+    const interval = window.setInterval(() => refresh(false), REFRESH_MS);
     const abort = new AbortController();
     let retryMs = 1000;
     const connect = () => {
       if (abort.signal.aborted) return;
       setLive("connecting");
+      // Whatever happened while not connected: start from the agent's list.
+      refresh(true);
       readEvents(
         "/v1/events",
         (type, data) => {
