@@ -1,5 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { DashboardAssets } from "./dashboard-assets.ts";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DashboardAssets, dashboardDirCandidates } from "./dashboard-assets.ts";
 
 const assets = DashboardAssets.load();
 const mustExist = process.env.CI === "true";
@@ -14,5 +17,34 @@ describe("the built dashboard bundle", () => {
     expect(names).toEqual(expect.arrayContaining(["index.html", "app.js", "app.css"]));
     const gz = assets.sizes().reduce((sum, s) => sum + s.gzipBytes, 0);
     expect(gz).toBeLessThan(100 * 1024);
+  });
+});
+
+describe("DashboardAssets.load", () => {
+  it("finds the installed package's dist/ui when the agent code is bundled elsewhere", () => {
+    const candidates = dashboardDirCandidates().map((u) => u.href);
+    expect(candidates[0]).toMatch(/\/packages\/agent\/dist\/ui\/$/);
+    expect(candidates[1]).toMatch(/\/src\/http\/ui\/$/);
+    expect(candidates[2]).toMatch(/\/agent\/dist\/ui\/$/);
+  });
+
+  it("reads only known file types from a directory, and nothing from a missing one", () => {
+    const dir = mkdtempSync(join(tmpdir(), "serf-ts-ui-"));
+    try {
+      writeFileSync(join(dir, "index.html"), "<!doctype html>");
+      writeFileSync(join(dir, "app.js"), "x");
+      writeFileSync(join(dir, "secret.env"), "k=v");
+      const a = DashboardAssets.load(dir);
+      expect(a.available).toBe(true);
+      expect(
+        a
+          .sizes()
+          .map((s) => s.name)
+          .sort(),
+      ).toEqual(["app.js", "index.html"]);
+      expect(DashboardAssets.load(join(dir, "nope")).available).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

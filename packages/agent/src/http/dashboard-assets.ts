@@ -6,6 +6,8 @@
  */
 
 import { readdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { pathToFileURL } from "node:url";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { gzipSync } from "node:zlib";
 
@@ -30,6 +32,22 @@ interface Asset {
 /** Where the build puts the bundle, from `src/http/` and from `dist/http/` alike. */
 export const DEFAULT_DASHBOARD_DIR = new URL("../../dist/ui/", import.meta.url);
 
+/**
+ * Where to look for the bundle, in order: this package's `dist/ui/` seen from this module;
+ * a `ui/` folder beside this module (when the agent is bundled into another package's file,
+ * copy `dist/ui/` there); the installed `@serf-ts/agent` package's `dist/ui/`.
+ */
+export function dashboardDirCandidates(): URL[] {
+  const out = [DEFAULT_DASHBOARD_DIR, new URL("./ui/", import.meta.url)];
+  try {
+    const pkg = createRequire(import.meta.url).resolve("@serf-ts/agent/package.json");
+    out.push(new URL("dist/ui/", pathToFileURL(pkg)));
+  } catch {
+    // not resolvable from here
+  }
+  return out;
+}
+
 /** The dashboard files, in memory. */
 export class DashboardAssets {
   readonly #files: ReadonlyMap<string, Asset>;
@@ -40,8 +58,18 @@ export class DashboardAssets {
     this.#files = out;
   }
 
-  /** Reads every file of `dir` (default: this package's `dist/ui/`); none if it is missing. */
-  static load(dir: URL | string = DEFAULT_DASHBOARD_DIR): DashboardAssets {
+  /**
+   * Reads every file of `dir`, or of the first of `dashboardDirCandidates()` that holds an
+   * `index.html`; none if there is none.
+   */
+  static load(dir?: URL | string): DashboardAssets {
+    if (dir === undefined) {
+      for (const candidate of dashboardDirCandidates()) {
+        const assets = DashboardAssets.load(candidate);
+        if (assets.available) return assets;
+      }
+      return new DashboardAssets(new Map());
+    }
     const files = new Map<string, { type: string; body: Buffer }>();
     let names: string[] = [];
     try {
