@@ -3,7 +3,16 @@ import { connect } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { type HttpMember, HTTP_ROUTES, SseParser, type SseMessage } from "@serf-ts/wire/http";
+import {
+  HTTP_ROUTES,
+  HTTP_SCHEMAS,
+  type HttpMember,
+  type HttpSchemaName,
+  resolveHttpSchemaRef,
+  type SseMessage,
+  SseParser,
+  validateJson,
+} from "@serf-ts/wire/http";
 import type { Member, QueryRequest, RpcCoordinate } from "@serf-ts/wire/rpc";
 import { afterEach, describe, expect, it } from "vitest";
 import type { AgentEvent, AgentQuery } from "../rpc/agent-backend.ts";
@@ -165,6 +174,11 @@ async function start(
 }
 
 const JSON_HEADERS = { "Content-Type": "application/json" };
+
+/** The answer matches its schema in the OpenAPI document. */
+function conforms(schema: HttpSchemaName, value: unknown): void {
+  expect(validateJson(HTTP_SCHEMAS[schema], value, "", resolveHttpSchemaRef)).toBeUndefined();
+}
 
 async function readSse(res: Response, until: (m: SseMessage[]) => boolean): Promise<SseMessage[]> {
   const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
@@ -444,16 +458,21 @@ describe("POST /v1/query", () => {
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toBe("text/event-stream; charset=utf-8");
     const events = await readSse(res, (m) => m.some((e) => e.type === "done"));
-    expect(events.map((e) => [e.type, JSON.parse(e.data)])).toEqual([
+    // Acks and responses are two streams: each keeps its order; done comes last.
+    const parsed = events.map((e) => [e.type, JSON.parse(e.data)]);
+    expect(parsed.filter(([t]) => t === "ack")).toEqual([
       ["ack", { type: "ack", from: "web-1" }],
       ["ack", { type: "ack", from: "db-1" }],
+    ]);
+    expect(parsed.filter(([t]) => t === "response")).toEqual([
       [
         "response",
         { type: "response", from: "web-1", payload: "up 3 days", payloadEncoding: "utf8" },
       ],
       ["response", { type: "response", from: "db-1", payload: "//4=", payloadEncoding: "base64" }],
-      ["done", { type: "done", acks: 2, responses: 2 }],
     ]);
+    expect(parsed.at(-1)).toEqual(["done", { type: "done", acks: 2, responses: 2 }]);
+    expect(parsed).toHaveLength(5);
     const q = backend.queries[0];
     expect(q).toMatchObject({
       name: "uptime",
@@ -648,5 +667,54 @@ describe("dashboard files", () => {
     const res = await fetch(`${base}/ui/`);
     expect(res.status).toBe(503);
     expect(await res.text()).toMatch(/dashboard not built/);
+  });
+});
+
+describe("answers match the OpenAPI document's schemas", () => {
+  it("JSON bodies, errors and SSE events", async () => {
+    const { base, backend } = await start();
+    conforms("MembersResponse", await (await fetch(`${base}/v1/members`)).json());
+    backend.coords.delete("db-1");
+    const members = (await (await fetch(`${base}/v1/members`)).json()) as { members: HttpMember[] };
+    expect(members.members[2]?.rttMs).toBeNull();
+    conforms("MembersResponse", members);
+    conforms("RttResponse", await (await fetch(`${base}/v1/members/web-2/rtt`)).json());
+    conforms("CoordinatesResponse", await (await fetch(`${base}/v1/coordinates`)).json());
+    conforms("StatsResponse", await (await fetch(`${base}/v1/stats`)).json());
+    const sent = await fetch(`${base}/v1/event`, {
+      method: "POST",
+      headers: JSON_HEADERS,
+      body: '{"name":"x"}',
+    });
+    conforms("EventResponse", await sent.json());
+    for (const res of [
+      await fetch(`${base}/v1/nope`),
+      await fetch(`${base}/v1/members?name=(`),
+      await fetch(`${base}/v1/event`, { method: "POST", body: "{}" }),
+    ]) {
+      conforms("Error", await res.json());
+    }
+
+    const stream = await fetch(`${base}/v1/events`);
+    const reading = readSse(stream, (m) => m.length >= 3);
+    for (let i = 0; i < 100 && backend.subscribers.size === 0; i++) await sleep(5);
+    backend.emit({ type: "member-join", members: [backend.members_[0] as Member] });
+    backend.emit({ type: "user", name: "u", payload: null, lTime: 1, coalesce: false });
+    backend.emit({ type: "query", name: "q", payload: null, lTime: 2, handle: 1, deadline: 0 });
+    for (const e of await reading) conforms("StreamEvent", JSON.parse(e.data));
+
+    backend.queryScript = () => ({
+      deadline: Date.now() + 100,
+      acks: iterate(["web-1"]),
+      responses: iterate([{ from: "web-1", payload: null }]),
+    });
+    const q = await fetch(`${base}/v1/query`, {
+      method: "POST",
+      headers: JSON_HEADERS,
+      body: '{"name":"q"}',
+    });
+    const qEvents = await readSse(q, (m) => m.some((e) => e.type === "done"));
+    expect(qEvents.map((e) => e.type)).toEqual(["ack", "response", "done"]);
+    for (const e of qEvents) conforms("QueryStreamEvent", JSON.parse(e.data));
   });
 });

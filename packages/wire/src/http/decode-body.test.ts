@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { decodeHttpBody, HttpBodyError } from "./decode-body.ts";
+import { validateJson } from "./json-schema.ts";
 
 function error(schema: "EventRequest" | "QueryRequest", text: string): HttpBodyError {
   try {
@@ -59,5 +60,24 @@ describe("decodeHttpBody", () => {
     ['{"name":"q","filters":{"other":[]}}', "filters.other is not a known property"],
   ])("QueryRequest %s -> %s", (text, message) => {
     expect(error("QueryRequest", text).message).toBe(`invalid QueryRequest: ${message}`);
+  });
+});
+
+describe("validateJson", () => {
+  it("follows $ref through a resolver and accepts type unions", () => {
+    const member = { name: "a", rttMs: null };
+    const schema = {
+      type: "object",
+      properties: { m: { $ref: "#/x" } },
+    } as const;
+    const resolve = (ref: string) =>
+      ref === "#/x"
+        ? ({ type: "object", properties: { rttMs: { type: ["number", "null"] } } } as const)
+        : undefined;
+    expect(validateJson(schema, { m: member }, "", resolve)).toBeUndefined();
+    expect(validateJson(schema, { m: { rttMs: "1" } }, "", resolve)?.message).toBe(
+      "m.rttMs must be a number or a null, not string",
+    );
+    expect(validateJson(schema, { m: member })?.message).toBe("m: unresolved #/x");
   });
 });

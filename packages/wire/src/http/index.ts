@@ -8,7 +8,13 @@
  */
 
 export { decodeHttpBody, HttpBodyError } from "./decode-body.ts";
-export { type JsonSchema, type JsonSchemaViolation, validateJson } from "./json-schema.ts";
+export {
+  type JsonSchema,
+  type JsonSchemaResolver,
+  type JsonSchemaViolation,
+  type JsonType,
+  validateJson,
+} from "./json-schema.ts";
 export { openApiDocument } from "./openapi.ts";
 export { encodeHttpPayload } from "./payload.ts";
 export {
@@ -35,5 +41,6 @@ export {
   type HttpStatsResponse,
   type HttpStreamEvent,
   type PayloadEncoding,
+  resolveHttpSchemaRef,
 } from "./schemas.ts";
 export { formatSseEvent, SSE_KEEPALIVE, type SseMessage, SseParser } from "./sse.ts";

@@ -5,9 +5,11 @@
  * bodies with `validateJson` against the same objects.
  */
 
+export type JsonType = "object" | "array" | "string" | "integer" | "number" | "boolean" | "null";
+
 /** A JSON Schema node of the subset the API uses. */
 export interface JsonSchema {
-  readonly type?: "object" | "array" | "string" | "integer" | "number" | "boolean";
+  readonly type?: JsonType | readonly JsonType[];
   readonly description?: string;
   readonly properties?: Readonly<Record<string, JsonSchema>>;
   readonly required?: readonly string[];
@@ -44,25 +46,37 @@ function at(path: string, key: string | number): string {
   return typeof key === "number" ? `${path}[${key}]` : path === "" ? key : `${path}.${key}`;
 }
 
+/** Looks up a `$ref` (e.g. `#/components/schemas/Member`). */
+export type JsonSchemaResolver = (ref: string) => JsonSchema | undefined;
+
 /**
- * Checks `value` against `schema` (the subset above; `$ref` and `oneOf` are for documents and
- * responses, not validated). Returns the first violation, or `undefined` when it matches.
- * Bounded: every node of `value` is visited once per schema node that applies to it.
+ * Checks `value` against `schema` (the subset above; `oneOf` is not validated; `$ref` is
+ * followed through `resolve`, and an unresolved one is a violation). Returns the first
+ * violation, or `undefined` when it matches. Bounded: every node of `value` is visited once per
+ * schema node that applies to it.
  */
 export function validateJson(
   schema: JsonSchema,
   value: unknown,
   path = "",
+  resolve?: JsonSchemaResolver,
 ): JsonSchemaViolation | undefined {
   const where = path === "" ? "body" : path;
+  if (schema.$ref !== undefined) {
+    const target = resolve?.(schema.$ref);
+    if (target === undefined)
+      return { path: where, message: `${where}: unresolved ${schema.$ref}` };
+    return validateJson(target, value, path, resolve);
+  }
   const actual = typeName(value);
   if (schema.type !== undefined) {
-    const ok =
-      schema.type === actual ||
-      (schema.type === "number" && actual === "integer") ||
-      (schema.type === "object" && actual === "object");
-    if (!ok)
-      return { path: where, message: `${where} must be ${article(schema.type)}, not ${actual}` };
+    const types: readonly JsonType[] =
+      typeof schema.type === "string" ? [schema.type] : schema.type;
+    const ok = types.some((t) => t === actual || (t === "number" && actual === "integer"));
+    if (!ok) {
+      const want = types.map(article).join(" or ");
+      return { path: where, message: `${where} must be ${want}, not ${actual}` };
+    }
   }
   if (schema.enum !== undefined && !schema.enum.includes(value as string)) {
     return { path: where, message: `${where} must be one of ${schema.enum.join(", ")}` };
@@ -95,7 +109,7 @@ export function validateJson(
     }
     if (schema.items !== undefined) {
       for (let i = 0; i < value.length; i++) {
-        const v = validateJson(schema.items, value[i], at(path, i));
+        const v = validateJson(schema.items, value[i], at(path, i), resolve);
         if (v !== undefined) return v;
       }
     }
@@ -117,12 +131,12 @@ export function validateJson(
     for (const key of keys) {
       const sub = schema.properties?.[key];
       if (sub !== undefined) {
-        const v = validateJson(sub, record[key], at(path, key));
+        const v = validateJson(sub, record[key], at(path, key), resolve);
         if (v !== undefined) return v;
       } else if (schema.additionalProperties === false) {
         return { path: at(path, key), message: `${at(path, key)} is not a known property` };
       } else if (typeof schema.additionalProperties === "object") {
-        const v = validateJson(schema.additionalProperties, record[key], at(path, key));
+        const v = validateJson(schema.additionalProperties, record[key], at(path, key), resolve);
         if (v !== undefined) return v;
       }
     }

@@ -210,7 +210,7 @@ const member: JsonSchema = {
     delegateMax: int("Highest serf protocol version understood."),
     delegateCur: int("Serf protocol version spoken."),
     rttMs: {
-      type: "number",
+      type: ["number", "null"],
       description: "Estimated RTT from the answering agent (ms, Vivaldi); null if unknown.",
     },
   },
@@ -370,3 +370,11 @@ export const HTTP_SCHEMAS = {
 
 /** Names of `HTTP_SCHEMAS`. */
 export type HttpSchemaName = keyof typeof HTTP_SCHEMAS;
+
+/** Resolves `#/components/schemas/<name>` refs to `HTTP_SCHEMAS` (for `validateJson`). */
+export function resolveHttpSchemaRef(ref: string): JsonSchema | undefined {
+  const prefix = "#/components/schemas/";
+  if (!ref.startsWith(prefix)) return undefined;
+  const name = ref.slice(prefix.length);
+  return Object.hasOwn(HTTP_SCHEMAS, name) ? HTTP_SCHEMAS[name as HttpSchemaName] : undefined;
+}
