@@ -1,3 +1,5 @@
 import { packageProject } from "../../vitest.shared.ts";
 
-export default packageProject("agent");
+export default packageProject("agent", {
+  include: ["src/**/*.test.ts", "test/**/*.test.ts", "dashboard/**/*.test.ts"],
+});

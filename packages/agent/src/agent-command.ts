@@ -156,6 +156,8 @@ function printBanner(ui: AgentUi, config: AgentConfig, agent: Agent): void {
   ui.info(`                  Bind addr: '${agent.bindAddr}'`);
   if (agent.advertiseAddr !== undefined) ui.info(`Advertise addr: '${agent.advertiseAddr}'`);
   ui.info(`                   RPC addr: '${config.rpcAddr}'`);
+  if (agent.httpAddress !== undefined)
+    ui.info(`                  HTTP addr: '${agent.httpAddress}'`);
   ui.info(`                  Encrypted: ${agent.encrypted}`);
   ui.info(`                   Snapshot: ${config.snapshotPath !== ""}`);
   ui.info(`                    Profile: ${config.profile}`);

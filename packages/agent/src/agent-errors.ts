@@ -23,6 +23,8 @@ export const AgentErrorCode = {
   START_JOIN: "SERF_ERR_AGENT_START_JOIN",
   /** Syslog could not be set up: `Syslog setup failed: …`. */
   SYSLOG: "SERF_ERR_AGENT_SYSLOG",
+  /** `Error starting HTTP listener: …` (`http_addr`, serf-ts only). */
+  HTTP: "SERF_ERR_AGENT_HTTP",
 } as const;
 export type AgentErrorCode = (typeof AgentErrorCode)[keyof typeof AgentErrorCode];
 

@@ -1,6 +1,6 @@
 /**
  * The help text of `serf agent` (Go serf 0.9.4 `agent.Command.Help`, verbatim: the tab
- * characters in the `-profile` entry are Go's).
+ * characters in the `-profile` entry are Go's), plus the serf-ts-only `-http-addr` entry.
  */
 
 /** `serf agent -h` output (without a trailing newline). */
@@ -40,6 +40,8 @@ Options:
   -join=addr               An initial agent to join with. This flag can be
                            specified multiple times.
   -log-level=info          Log level of the agent.
+  -http-addr=127.0.0.1:7380 Address of the HTTP listener (GET /metrics, Prometheus
+                           format). serf-ts only; off when not given.
   -node=hostname           Name of this node. Must be unique in the cluster
   -profile=[lan|wan|local] Profile is used to control the timing profiles used in Serf.
 						   The default if not provided is lan.

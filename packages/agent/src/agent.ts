@@ -75,6 +75,12 @@ import { EventHandlerRunner } from "./event-handlers/event-handler-runner.ts";
 import { type EventScript, parseEventScripts } from "./event-handlers/event-filter.ts";
 import { describeEvent, type HandlerEvent } from "./event-handlers/events.ts";
 import { formatGoDurationMs } from "@serf-ts/wire/gocompat";
+import { type AgentHttpOptions, startAgentHttp } from "./http/agent-http.ts";
+import type { HttpServer } from "./http/http-server.ts";
+import { registerHttpApi } from "./http/api-routes.ts";
+import { registerMetricsRoute } from "./http/metrics-route.ts";
+import { HttpRouter } from "./http/router.ts";
+import { createPrometheusRegistry } from "./metrics/prometheus-registry.ts";
 import { canonicalIP, type HostLookup } from "./gocompat/net.ts";
 import { goQuote } from "@serf-ts/wire/gocompat";
 import { checkLogLevel, type LogLevel } from "./logging/log-level.ts";
@@ -139,6 +145,8 @@ export interface AgentOptions {
   readonly serfOptions?: SerfOptions | undefined;
   /** RPC server options, or `false` for no RPC listener. @default listen on `config.rpcAddr` */
   readonly rpc?: false | Omit<RpcServerOptions, "backend" | "logger" | "authKey"> | undefined;
+  /** HTTP listener limits (`http_addr`); the listener runs only when `http_addr` is set. */
+  readonly http?: AgentHttpOptions | undefined;
   /** mDNS socket and timing options (`-discover`); tests keep multicast on loopback. */
   readonly mdns?:
     | Omit<
@@ -277,6 +285,8 @@ export class Agent implements AgentBackend {
   readonly advertiseAddr: string | undefined;
   /** Resolves when the agent stopped on its own or was shut down (see `AgentExit`). */
   readonly done: Promise<AgentExit>;
+  /** Routes of the HTTP listener (`http_addr`); register more with `httpRouter.get(…)`. */
+  readonly httpRouter = new HttpRouter();
 
   readonly #log: ComponentLogger;
   readonly #ui: AgentUi;
@@ -289,6 +299,7 @@ export class Agent implements AgentBackend {
   readonly #handlerDrainMs: number;
   readonly #unsubscribeSerf: () => void;
   #rpc: RpcServer | undefined;
+  #http: HttpServer | undefined;
   #mdns: AgentMdns | undefined;
   #resolveDone: (exit: AgentExit) => void = () => {};
   #shutdownPromise: Promise<void> | undefined;
@@ -449,6 +460,23 @@ export class Agent implements AgentBackend {
       agent.#rpc = rpc;
       ui.output("Starting Serf agent RPC...");
     }
+    if (config.httpAddr !== "") {
+      try {
+        registerMetricsRoute(agent.httpRouter, createPrometheusRegistry());
+        const log = logger.child("agent.http");
+        registerHttpApi(agent.httpRouter, agent, log);
+        agent.#http = await startAgentHttp(config.httpAddr, agent.httpRouter, log, options.http);
+      } catch (err) {
+        await agent.shutdown();
+        throw new AgentError(
+          AgentErrorCode.HTTP,
+          `Error starting HTTP listener: ${errorText(err)}`,
+          {
+            cause: err,
+          },
+        );
+      }
+    }
     return agent;
   }
 
@@ -596,6 +624,11 @@ export class Agent implements AgentBackend {
   /** The RPC address the agent listens on (`ip:port`), if the RPC server runs. */
   get rpcAddress(): string | undefined {
     return this.#rpc?.address;
+  }
+
+  /** The HTTP listener's address (`ip:port`), if it runs (`http_addr`). */
+  get httpAddress(): string | undefined {
+    return this.#http?.address;
   }
 
   /** The RPC server, if it runs. */
@@ -889,6 +922,7 @@ export class Agent implements AgentBackend {
     }
     await this.#runner.close();
     await this.#rpc?.close();
+    await this.#http?.close();
     this.#subscribers.clear();
     this.#log.info("shutdown complete");
     this.#resolveDone({ reason: "shutdown" });

@@ -174,3 +174,19 @@ export {
 } from "./rpc/agent-backend.ts";
 export { RpcListenError, RpcServer, type RpcServerOptions } from "./rpc/rpc-server.ts";
 export type { RpcLogger } from "./rpc/rpc-session.ts";
+export { type AgentHttpOptions, startAgentHttp } from "./http/agent-http.ts";
+export {
+  HttpListenError,
+  HttpServer,
+  type HttpServerLogger,
+  type HttpServerOptions,
+} from "./http/http-server.ts";
+export { registerMetricsRoute } from "./http/metrics-route.ts";
+export { sendError, sendJson, sendText } from "./http/respond.ts";
+export {
+  type HttpHandler,
+  HttpError,
+  type HttpRequest,
+  HttpRouter,
+  type RouteMatch,
+} from "./http/router.ts";

@@ -130,6 +130,11 @@ export interface AgentConfig {
   statsdAddr: string;
   /** `-broadcast-timeout`, `broadcast_timeout`. At least 1 s. */
   broadcastTimeoutMs: number;
+  /**
+   * `-http-addr`, `http_addr` (serf-ts only; Go 0.9.4 has neither): `IP:PORT` of the HTTP
+   * listener (`GET /metrics`, …). Empty (the default): no HTTP listener.
+   */
+  httpAddr: string;
 }
 
 /** The all-zero configuration (Go `new(Config)`): the starting point for config files. */
@@ -174,6 +179,7 @@ export function emptyConfig(): AgentConfig {
     statsiteAddr: "",
     statsdAddr: "",
     broadcastTimeoutMs: 0,
+    httpAddr: "",
   };
 }
 

@@ -57,6 +57,7 @@ describe("decodeConfig", () => {
         statsite_addr: "ss",
         statsd_addr: "sd",
         broadcast_timeout: "6s",
+        http_addr: "127.0.0.1:7380",
       }),
     );
     expect(config).toEqual({
@@ -99,8 +100,10 @@ describe("decodeConfig", () => {
       statsiteAddr: "ss",
       statsdAddr: "sd",
       broadcastTimeoutMs: 6000,
+      httpAddr: "127.0.0.1:7380",
     });
-    expect(CONFIG_KEYS).toHaveLength(39);
+    // Go 0.9.4's 39 keys, plus serf-ts's http_addr.
+    expect(CONFIG_KEYS).toHaveLength(40);
   });
 
   it("treats null as absent and an empty or null document as an empty layer", () => {

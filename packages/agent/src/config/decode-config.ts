@@ -109,6 +109,8 @@ const FIELDS: readonly FieldSpec[] = [
   { key: "statsd_addr", kind: "string", field: "statsdAddr" },
   { key: "broadcast_timeout", kind: "rawDuration", raw: "broadcastTimeout" },
   { key: "-", kind: "duration", field: "broadcastTimeoutMs" },
+  // serf-ts additions (not in Go 0.9.4).
+  { key: "http_addr", kind: "string", field: "httpAddr" },
 ];
 
 /** The JSON keys a config file may use (Go's mapstructure tags, `-` excluded). */

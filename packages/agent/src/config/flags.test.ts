@@ -24,6 +24,12 @@ describe("parseFlags", () => {
     expect(args).toEqual([]);
   });
 
+  it("reads serf-ts's -http-addr (not in Go 0.9.4) into httpAddr, empty when absent", () => {
+    expect(parseFlags(["-http-addr=127.0.0.1:7380"]).config.httpAddr).toBe("127.0.0.1:7380");
+    expect(parseFlags(["--http-addr", "127.0.0.1:0"]).config.httpAddr).toBe("127.0.0.1:0");
+    expect(parseFlags([]).config.httpAddr).toBe("");
+  });
+
   it("accepts Go-style and GNU-style spellings alike", () => {
     for (const argv of [["-node=a"], ["-node", "a"], ["--node=a"], ["--node", "a"]]) {
       expect(parseFlags(argv).config.nodeName).toBe("a");

@@ -10,7 +10,7 @@ import { type AgentConfig, emptyConfig } from "./agent-config.ts";
 import { ConfigError, ConfigErrorCode } from "./config-error.ts";
 import { InvalidTagError, unmarshalTags } from "./tags.ts";
 
-/** Every flag `serf agent` 0.9.4 defines, with its kind. */
+/** Every flag `serf agent` 0.9.4 defines, with its kind, plus serf-ts's `-http-addr`. */
 export const AGENT_FLAGS = {
   bind: "string",
   advertise: "string",
@@ -39,6 +39,8 @@ export const AGENT_FLAGS = {
   rejoin: "bool",
   "disable-compression": "bool",
   "broadcast-timeout": "string",
+  // serf-ts additions (not in Go 0.9.4).
+  "http-addr": "string",
 } as const satisfies Record<string, FlagKind>;
 
 export type AgentFlagName = keyof typeof AGENT_FLAGS;
@@ -62,6 +64,7 @@ const STRING_FIELDS: Readonly<Record<string, StringField>> = {
   discover: "discover",
   iface: "interface",
   "tags-file": "tagsFile",
+  "http-addr": "httpAddr",
 };
 
 /** The command line, parsed. */

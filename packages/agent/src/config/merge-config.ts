@@ -58,5 +58,6 @@ export function mergeConfig(a: Readonly<AgentConfig>, b: Readonly<AgentConfig>):
     statsiteAddr: str(a.statsiteAddr, b.statsiteAddr),
     statsdAddr: str(a.statsdAddr, b.statsdAddr),
     broadcastTimeoutMs: num(a.broadcastTimeoutMs, b.broadcastTimeoutMs),
+    httpAddr: str(a.httpAddr, b.httpAddr),
   };
 }
