@@ -171,6 +171,8 @@ export class SwimMachine {
   private readonly prober: Prober;
   private readonly ctx: CoreContext;
   private nowMs: number;
+  /** When the gossip ticker fell asleep (its phase), while it sleeps; see `wakeGossip`. */
+  private gossipSleptAt: number | undefined;
   private seqNo = 0;
   private nextExchange = 1;
   private shut = false;
@@ -207,6 +209,7 @@ export class SwimMachine {
     this.broadcasts = new TransmitLimitedQueue<MemberBroadcast>({
       numNodes: () => this.table.size,
       retransmitMult: options.retransmitMult,
+      onQueued: () => this.wakeGossip(this.nowMs),
     });
     this.prober = new Prober(this.ctx, this.table, self.addr, self.port);
 
@@ -378,6 +381,30 @@ export class SwimMachine {
     this.ctx.sendRaw(to, node, [{ type: "user", payload }], crc);
   }
 
+  /**
+   * A broadcast was queued (memberlist's own queue calls this; a delegate with `hasBroadcasts`
+   * calls it after queueing): a sleeping gossip ticker is re-armed for its next tick on its
+   * original phase, so gossip leaves exactly when an always-running ticker would send it.
+   */
+  wakeGossip(now: number): void {
+    const slept = this.gossipSleptAt;
+    if (slept === undefined || this.shut) return;
+    this.gossipSleptAt = undefined;
+    const interval = this.options.gossipIntervalMs;
+    const t = Math.max(now, this.nowMs);
+    this.timers.schedule(slept + interval * (Math.floor((t - slept) / interval) + 1), {
+      kind: "gossip-tick",
+    });
+  }
+
+  /** True while a gossip tick may have something to send. */
+  private hasGossip(): boolean {
+    if (this.broadcasts.numQueued() > 0) return true;
+    const d = this.delegates;
+    if (d.getBroadcasts === undefined) return false;
+    return d.hasBroadcasts === undefined || d.hasBroadcasts();
+  }
+
   /** Stops all timers; later inputs are ignored. Queued transmits/events stay drainable. */
   shutdown(): void {
     this.shut = true;
@@ -485,8 +512,12 @@ export class SwimMachine {
         this.prober.tick();
         break;
       case "gossip-tick":
-        this.timers.schedule(at + o.gossipIntervalMs, payload);
-        this.gossip();
+        // Nothing left to gossip, or nobody to gossip to: the ticker sleeps until a broadcast
+        // is queued (wakeGossip). A node that becomes a gossip target always comes with one
+        // (alive, suspect or dead), so sleeping without targets loses nothing either.
+        if (this.gossip() > 0 && this.hasGossip()) {
+          this.timers.schedule(at + o.gossipIntervalMs, payload);
+        } else this.gossipSleptAt = at;
         break;
       case "push-pull-arm":
         this.armPushPull();
@@ -566,7 +597,8 @@ export class SwimMachine {
   }
 
   /** Gossip round (Go `gossip`). */
-  private gossip(): void {
+  /** Go `gossip`; returns how many nodes were picked to gossip to. */
+  private gossip(): number {
     const o = this.options;
     const targets = gossipTargets(
       this.random,
@@ -581,9 +613,10 @@ export class SwimMachine {
       const parts: Uint8Array[] = [];
       const typed: PacketMessage[] = [];
       this.collectBroadcasts(COMPOUND_OVERHEAD, avail, MAX_COMPOUND_PARTS, parts, typed);
-      if (parts.length === 0) return;
+      if (parts.length === 0) break;
       this.pushPackets(node.address, node.name, parts, typed, (node.vsn[1] as number) >= 5);
     }
+    return targets.length;
   }
 
   /** Go `getBroadcasts`: memberlist's queue first, then the delegate's (framed as user). */

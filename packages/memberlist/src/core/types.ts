@@ -165,6 +165,13 @@ export interface CoreDelegates {
    * total size, counting `overhead` bytes per message, is at most `limit` (Go `GetBroadcasts`).
    */
   getBroadcasts?(overhead: number, limit: number): readonly Uint8Array[];
+  /**
+   * Whether `getBroadcasts` may return anything now. With it, the gossip timer sleeps while
+   * neither queue holds a broadcast (Go's ticker sends nothing then either); call
+   * `SwimMachine.wakeGossip` when the delegate queues one. Without it, the timer never sleeps
+   * while `getBroadcasts` is set.
+   */
+  hasBroadcasts?(): boolean;
   /** Delegate state for a push/pull (Go `LocalState`). */
   localState?(join: boolean): Uint8Array;
   /** Delegate state received in a push/pull (Go `MergeRemoteState`); only if non-empty. */
