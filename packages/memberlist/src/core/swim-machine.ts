@@ -303,6 +303,15 @@ export class SwimMachine {
   }
 
   /**
+   * The direct ping of probe `seqNo` (a transmit's `pingSeqNo`) leaves now: its round trip is
+   * timed from here. Runs no deadlines (call it while draining transmits).
+   */
+  handlePingSent(seqNo: number, now: number): void {
+    if (this.shut) return;
+    this.prober.pingSent(seqNo, now);
+  }
+
+  /**
    * Starts a join: one push/pull (Join = true) per seed address ("ip:port"; resolving names is
    * the driver's job).
    * @returns the exchange ids; each ends with a `push-pull` event (and the
@@ -651,9 +660,14 @@ export class SwimMachine {
     parts: Uint8Array[],
     typed: PacketMessage[],
     crc: boolean,
+    pingSeqNo?: number,
   ): void {
     if (parts.length <= MAX_COMPOUND_PARTS) {
-      this.transmits.push({ kind: "packet", to, node, messages: parts, typed, crc });
+      this.transmits.push(
+        pingSeqNo === undefined
+          ? { kind: "packet", to, node, messages: parts, typed, crc }
+          : { kind: "packet", to, node, messages: parts, typed, crc, pingSeqNo },
+      );
       return;
     }
     for (let i = 0; i < parts.length; i += MAX_COMPOUND_PARTS) {
@@ -731,16 +745,16 @@ export class SwimMachine {
             : { message, name: msg.node, typed: msg, finished };
         m.broadcasts.queueBroadcast(b);
       },
-      sendMessage: (to, node, msg) => {
+      sendMessage: (to, node, msg, pingSeqNo) => {
         const bytes = encode(msg);
         const parts: Uint8Array[] = [bytes];
         const typed: PacketMessage[] = [msg];
         const avail = m.piggyBudget - bytes.length - COMPOUND_HEADER_OVERHEAD;
         m.collectBroadcasts(COMPOUND_OVERHEAD, avail, MAX_COMPOUND_PARTS - 1, parts, typed);
-        m.pushPackets(to, node, parts, typed, false);
+        m.pushPackets(to, node, parts, typed, false, pingSeqNo);
       },
-      sendRaw: (to, node, msgs, crc) => {
-        m.pushPackets(to, node, msgs.map(encode), [...msgs], crc);
+      sendRaw: (to, node, msgs, crc, pingSeqNo) => {
+        m.pushPackets(to, node, msgs.map(encode), [...msgs], crc, pingSeqNo);
       },
       openStream: (to, node, message, timeoutMs, onReply) => {
         const exchange = m.nextExchange++;

@@ -114,6 +114,12 @@ export interface PacketTransmit {
    * node with PMax ≥ 5).
    */
   readonly crc: boolean;
+  /**
+   * Set on a probe's direct ping: the driver calls the machine's `handlePingSent(pingSeqNo,
+   * now)` right before handing it to the network, so the round trip is timed from the send
+   * (Go stamps it just before the syscall), not from when the probe was planned.
+   */
+  readonly pingSeqNo?: number;
 }
 
 /** A stream (TCP) exchange to run: dial `to`, write `message`, read one reply. */

@@ -557,6 +557,11 @@ export class SerfMachine {
     return this.inSwim(() => this.swim.handleStreamReply(exchange, reply, now));
   }
 
+  /** A probe's direct ping leaves now (memberlist `handlePingSent`). */
+  handlePingSent(seqNo: number, now: number): void {
+    if (this.stateValue !== "shutdown") this.swim.handlePingSent(seqNo, now);
+  }
+
   /** Runs every deadline (memberlist's and serf's) that is due at `now`. */
   handleTimeout(now: number): void {
     if (!this.begin(now)) return;
