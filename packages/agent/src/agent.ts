@@ -69,7 +69,7 @@ import {
   decodeEncryptKey,
   formatResolvedAddr,
 } from "./config/setup-checks.ts";
-import { AgentMdns, type AgentMdnsOptions } from "./discovery/agent-mdns.ts";
+import type { AgentMdns, AgentMdnsOptions } from "./discovery/agent-mdns.ts";
 import { mdnsInterfaceAddress } from "./discovery/mdns-common.ts";
 import { EventHandlerRunner } from "./event-handlers/event-handler-runner.ts";
 import { type EventScript, parseEventScripts } from "./event-handlers/event-filter.ts";
@@ -600,6 +600,8 @@ export class Agent implements AgentBackend {
     const iface =
       this.config.interface === "" ? undefined : mdnsInterfaceAddress(this.config.interface);
     const mdnsLog = this.logger.child("agent.mdns");
+    // Loaded only with -discover: multicast-dns and the mDNS code stay out of other agents' heaps.
+    const { AgentMdns } = await import("./discovery/agent-mdns.ts");
     this.#mdns = await AgentMdns.start({
       ...(iface === undefined ? {} : { multicastInterface: iface }),
       ...options.mdns,

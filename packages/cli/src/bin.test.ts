@@ -1,10 +1,11 @@
 /**
  * The built binary (`node dist/main.js`): the same golden comparisons as golden.test.ts for a
  * few commands, Ctrl-C handling (only the real process has SIGINT), and the packed tarballs
- * installed with npm and run through `npx serf`. Builds the package first (`tsc -b`).
+ * installed with npm and run through `npx serf`. Builds the package first (`tsc -b`, then the
+ * bundle of `scripts/bundle.mjs` that `dist/main.js` becomes).
  */
 
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -21,6 +22,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cliVersion } from "./commands/version.ts";
 import {
+  BIN,
   baseEnv,
   infoText,
   membersText,
@@ -53,7 +55,9 @@ describe.skipIf(!haveGo)("the built `serf` binary", () => {
     dir = mkdtempSync(join(tmpdir(), "serf-ts-cli-bin-"));
     const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
     const [, agents] = await Promise.all([
-      exec(process.execPath, [tsc, "-b", PACKAGE_DIR], PACKAGE_DIR),
+      exec(process.execPath, [tsc, "-b", PACKAGE_DIR], PACKAGE_DIR).then(() =>
+        exec(process.execPath, [join(PACKAGE_DIR, "scripts", "bundle.mjs")], PACKAGE_DIR),
+      ),
       startGoCluster(2, () => ({
         profile: "local",
         eventHandlers: [`query:greet=${writeQueryResponder(dir)}`],
@@ -87,6 +91,29 @@ describe.skipIf(!haveGo)("the built `serf` binary", () => {
     expect(version.stdout).toMatch(
       /^\d+\.\d+\.\d+\S*\nAgent Protocol: 5 \(Understands back to: 2\)\n$/,
     );
+  });
+
+  it("is one self-contained file: the RPC commands run without the agent bundle or any package", async () => {
+    // dist/main.js alone, away from node_modules and from dist/serf-agent.js: a command that
+    // talks to an agent, `version` and `agent -h` must not import anything but Node built-ins.
+    const alone = join(dir, "alone");
+    mkdirSync(alone, { recursive: true });
+    copyFileSync(BIN, join(alone, "main.mjs"));
+    const runAlone = (args: string[]) =>
+      runCommand(process.execPath, [join(alone, "main.mjs"), ...args], {
+        env: baseEnv(),
+        timeoutMs: 30_000,
+      });
+    const members = normalize(await runAlone(["members", a()]), membersText);
+    const go = normalize(await runGo(["members", a()]), membersText);
+    expect(members).toEqual(go);
+    const version = await runAlone(["version"]);
+    expect([version.stdout, version.stderr]).toEqual([
+      `${cliVersion()}\nAgent Protocol: 5 (Understands back to: 2)\n`,
+      "",
+    ]);
+    const help = await runAlone(["agent", "-h"]);
+    expect(help.stderr).toMatch(/^Usage: serf agent \[options\]\n/);
   });
 
   it("Ctrl-C: monitor exits 0, query and reachability exit 1, as Go", async () => {

@@ -64,6 +64,8 @@ export interface DrivableMachine<E = unknown> {
   ): ExchangeOutcome | undefined;
   /** Runs every deadline due at `now`. */
   handleTimeout(now: number): void;
+  /** A transmit with `pingSeqNo` is being sent now (optional; times the probe's round trip). */
+  handlePingSent?(seqNo: number, now: number): void;
   pollTransmit(): Transmit | undefined;
   pollEvent(): E | undefined;
   /** Absolute time (ms) of the next deadline, if any. */
@@ -267,9 +269,11 @@ export class MachineDriver<M extends DrivableMachine> {
           const t = this.machine.pollTransmit();
           if (t === undefined) break;
           if (t.kind === "packet") {
-            for (const datagram of this.pipeline.encodeOutgoing(t.messages, { crc: t.crc })) {
-              this.transport.sendPacket(t.to, datagram);
+            const datagrams = this.pipeline.encodeOutgoing(t.messages, { crc: t.crc });
+            if (t.pingSeqNo !== undefined) {
+              this.machine.handlePingSent?.(t.pingSeqNo, this.clock.now());
             }
+            for (const datagram of datagrams) this.transport.sendPacket(t.to, datagram);
           } else {
             void this.#runExchange(t, this.clock.now());
           }

@@ -55,6 +55,24 @@ describe("NetTransport", () => {
     expect(err?.code).toBe("EADDRINUSE");
   });
 
+  it("sends a datagram to an IP literal before sendPacket returns (no DNS lookup tick)", async () => {
+    // Closing the sender right after sendPacket drops anything dgram still holds for a lookup
+    // callback; a datagram already handed to the kernel arrives. Go's prober stamps a ping's
+    // send time just before the syscall, so a send deferred by a tick inflated every RTT.
+    const host = randomLoopback();
+    const a = await NetTransport.create({ bindAddress: host, bindPort: 0 });
+    const b = await NetTransport.create({ bindAddress: host, bindPort: 0 });
+    open.push(b);
+    const got: string[] = [];
+    b.onPacket((bytes) => got.push(Buffer.from(bytes).toString()));
+    for (let i = 0; i < 5; i++) a.sendPacket(b.localAddress, Buffer.from(`p${i}`));
+    const closed = a.close();
+    await closed;
+    const deadline = Date.now() + 2_000;
+    while (got.length < 5 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    expect(got).toEqual(["p0", "p1", "p2", "p3", "p4"]);
+  });
+
   it("fails with a BIND error when the port is taken", async () => {
     const host = randomLoopback();
     const a = await NetTransport.create({ bindAddress: host, bindPort: 0 });

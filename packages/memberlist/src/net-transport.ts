@@ -10,6 +10,7 @@
  */
 
 import * as dgram from "node:dgram";
+import * as dns from "node:dns";
 import * as net from "node:net";
 import { networkInterfaces } from "node:os";
 import { isIPv4, isIPv6 } from "@serf-ts/wire";
@@ -102,6 +103,17 @@ function listenTcp(server: net.Server, host: string, port: number): Promise<numb
     server.listen({ host, port, exclusive: true });
   });
 }
+
+/**
+ * The UDP socket's `lookup`: an IP literal is answered at once, so `send` hands the datagram to
+ * the kernel before it returns (Node's default `dns.lookup` answers even an IP literal on the
+ * next tick, which delayed every probe and inflated round-trip times). Names still go to DNS.
+ */
+const ipLiteralLookup: NonNullable<dgram.SocketOptions["lookup"]> = (host, options, callback) => {
+  const family = net.isIP(host);
+  if (family !== 0) callback(null, host, family);
+  else dns.lookup(host, options, callback);
+};
 
 function bindUdp(socket: dgram.Socket, host: string, port: number): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -295,7 +307,7 @@ export class NetTransport implements Transport {
         if (requestedPort === 0 && isAddrInUse(err)) continue;
         break;
       }
-      const udp = dgram.createSocket({ type: family, reuseAddr: false });
+      const udp = dgram.createSocket({ type: family, reuseAddr: false, lookup: ipLiteralLookup });
       try {
         await bindUdp(udp, bindAddress, port);
       } catch (err) {

@@ -249,6 +249,8 @@ describe("EventHandlerRunner queue", () => {
       });
     };
     const releaseAll = async () => {
+      // The first event's scripts start on the next turn of the event loop.
+      await new Promise((r) => setImmediate(r));
       while (releases.length > 0) {
         releases.shift()?.();
         await new Promise((r) => setTimeout(r, 0));
@@ -258,6 +260,23 @@ describe("EventHandlerRunner queue", () => {
   }
 
   const user = (name: string): HandlerEvent => ({ type: "user", name, payload: enc(""), lTime: 1 });
+
+  it("starts scripts after handleEvent returned (no spawning on the gossip path)", async () => {
+    const { ran, invoke, releaseAll } = gatedInvoker();
+    const { logger } = recorder();
+    const runner = new EventHandlerRunner({
+      scripts: parseEventScripts(["s"]),
+      self: () => self,
+      logger,
+      invoke,
+    });
+    expect(runner.handleEvent(user("e1"))).toBe(true);
+    expect(ran).toEqual([]);
+    await new Promise((r) => setImmediate(r));
+    expect(ran).toEqual(["s:e1"]);
+    await releaseAll();
+    await runner.whenIdle();
+  });
 
   it("drops and counts events beyond its capacity, logging once per burst", async () => {
     const { ran, invoke, releaseAll } = gatedInvoker();

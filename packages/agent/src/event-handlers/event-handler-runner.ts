@@ -140,10 +140,16 @@ export class EventHandlerRunner {
 
   private async drain(): Promise<void> {
     try {
-      for (;;) {
-        const event = this.queue.shift();
-        if (event === undefined || this.closed) break;
-        await this.handleOne(event);
+      // The first event leaves the queue at once (it counts as running), but its scripts start
+      // on a later turn of the event loop: events arrive from inside the gossip path (the
+      // driver's pump), and spawning a process there would hold up packet handling.
+      let event = this.queue.shift();
+      let scripts = this.takeScripts();
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      while (event !== undefined && !this.closed) {
+        await this.handleOne(event, scripts);
+        event = this.queue.shift();
+        scripts = this.takeScripts();
       }
     } finally {
       this.draining = undefined;
@@ -153,11 +159,16 @@ export class EventHandlerRunner {
     }
   }
 
-  private async handleOne(event: HandlerEvent): Promise<void> {
+  /** The handlers for the event starting now (a pending update applies from here on). */
+  private takeScripts(): readonly EventScript[] {
     if (this.pendingScripts !== undefined) {
       this.scripts = this.pendingScripts;
       this.pendingScripts = undefined;
     }
+    return this.scripts;
+  }
+
+  private async handleOne(event: HandlerEvent, scripts: readonly EventScript[]): Promise<void> {
     // Serf answers its internal queries itself; never hand them to scripts.
     if (event.type === "query" && event.name.startsWith(INTERNAL_QUERY_PREFIX)) return;
     const { logger } = this.options;
@@ -172,7 +183,7 @@ export class EventHandlerRunner {
       ...this.options.invokeOptions,
       signal: this.abort.signal,
     };
-    for (const script of this.scripts) {
+    for (const script of scripts) {
       if (this.closed) return;
       if (!eventFilterMatches(script, event)) continue;
       try {

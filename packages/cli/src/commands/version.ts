@@ -5,8 +5,15 @@ import type { Command } from "../ui.ts";
 export const SERF_PROTOCOL_MAX = 5;
 export const SERF_PROTOCOL_MIN = 2;
 
-/** This package's version (from `package.json`, next to `src/` and `dist/`). */
+/** Inlined by the bundler of the `serf` binary (`scripts/bundle.mjs`); undefined otherwise. */
+declare const __SERF_TS_CLI_VERSION__: string | undefined;
+
+/**
+ * This package's version: inlined in the bundled binary, otherwise read from `package.json`
+ * (next to `src/` and `dist/`).
+ */
 export function cliVersion(): string {
+  if (typeof __SERF_TS_CLI_VERSION__ === "string") return __SERF_TS_CLI_VERSION__;
   try {
     const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8"));
     return typeof pkg.version === "string" ? pkg.version : "unknown";

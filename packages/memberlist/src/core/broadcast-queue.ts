@@ -70,11 +70,14 @@ export interface TransmitLimitedQueueOptions {
   readonly numNodes: () => number;
   /** `RetransmitMult`: multiplier of the retransmit limit. */
   readonly retransmitMult: number;
+  /** Called after each queued broadcast (wakes a sleeping gossip timer). */
+  readonly onQueued?: (() => void) | undefined;
 }
 
 export class TransmitLimitedQueue<B extends Broadcast = Broadcast> {
   numNodes: () => number;
   retransmitMult: number;
+  private readonly onQueued: (() => void) | undefined;
   /** tiers[t] holds the items transmitted t times. */
   private tiers: Tier<B>[] = [];
   private readonly named = new Map<string, Item<B>>();
@@ -84,6 +87,7 @@ export class TransmitLimitedQueue<B extends Broadcast = Broadcast> {
   constructor(options: TransmitLimitedQueueOptions) {
     this.numNodes = options.numNodes;
     this.retransmitMult = options.retransmitMult;
+    this.onQueued = options.onQueued;
   }
 
   /** Number of queued broadcasts (Go `NumQueued`). */
@@ -131,6 +135,7 @@ export class TransmitLimitedQueue<B extends Broadcast = Broadcast> {
     }
     this.insert(item);
     if (name !== undefined && name !== "") this.named.set(name, item);
+    this.onQueued?.();
   }
 
   /**

@@ -81,9 +81,15 @@ export interface CoreContext {
   /**
    * Sends one message through Go's `sendMsg` path: piggy-backs queued broadcasts, no CRC.
    */
-  sendMessage(to: string, node: string | undefined, msg: PacketMessage): void;
+  sendMessage(to: string, node: string | undefined, msg: PacketMessage, pingSeqNo?: number): void;
   /** Sends messages as they are (compound if several), no piggy-backing (Go `rawSendMsgPacket`). */
-  sendRaw(to: string, node: string | undefined, msgs: readonly PacketMessage[], crc: boolean): void;
+  sendRaw(
+    to: string,
+    node: string | undefined,
+    msgs: readonly PacketMessage[],
+    crc: boolean,
+    pingSeqNo?: number,
+  ): void;
   /** Requests a stream exchange; the reply comes back through `onReply` (or a timeout failure). */
   openStream(
     to: string,

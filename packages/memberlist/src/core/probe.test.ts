@@ -49,6 +49,24 @@ describe("probe (memberlist.md §9.2)", () => {
     expect(h.machine.healthScore()).toBe(0);
   });
 
+  it("times the RTT from when the driver sent the ping (handlePingSent), not when it was planned", () => {
+    const pings: number[] = [];
+    const { h, ping, pingPacket, target } = probeSetup(undefined, {
+      notifyPingComplete: (_node: unknown, rtt: number) => pings.push(rtt),
+    });
+    expect(pingPacket.pingSeqNo).toBe(ping.seqNo);
+    // The driver got to the send 4 ms after the probe tick; another seqNo is ignored.
+    h.machine.handlePingSent(ping.seqNo + 1, h.now + 6);
+    h.machine.handlePingSent(ping.seqNo, h.now + 4);
+    h.now += 30;
+    h.packet(testAddress(ADDR_OF[target] as number), {
+      type: "ack",
+      seqNo: ping.seqNo,
+      payload: null,
+    });
+    expect(pings).toEqual([26]);
+  });
+
   it("after ProbeTimeout: indirect pings (nack for PMax ≥ 4) and a TCP fallback ping", () => {
     const { h, ping, target } = probeSetup();
     const phase2 = h.advance(500);

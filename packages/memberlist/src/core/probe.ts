@@ -36,7 +36,8 @@ interface ProbeRun {
   /** Snapshot of the target when the probe started (Go copies the node state). */
   readonly target: MemberRecord;
   readonly targetIncarnation: number;
-  readonly sentAt: number;
+  /** When the direct ping left: planned time, then the driver's `handlePingSent` stamp. */
+  sentAt: number;
   readonly deadline: number;
   indirect: boolean;
   expectedNacks: number;
@@ -154,7 +155,7 @@ export class Prober {
     run.deadlineTimer = ctx.schedule(run.deadline, { kind: "probe-deadline", seqNo });
 
     if (node.state === ALIVE) {
-      ctx.sendMessage(node.address, node.name, ping);
+      ctx.sendMessage(node.address, node.name, ping, seqNo);
     } else {
       // Give a suspect node the accusation along with the ping so it can refute at once.
       ctx.sendRaw(
@@ -165,8 +166,16 @@ export class Prober {
           { type: "suspect", incarnation: node.incarnation, node: node.name, from: ctx.selfName },
         ],
         (node.vsn[1] as number) >= 5,
+        seqNo,
       );
     }
+  }
+
+  /** The direct ping of probe `seqNo` leaves at `now` (see `SwimMachine.handlePingSent`). */
+  pingSent(seqNo: number, now: number): void {
+    const run = this.running;
+    if (run === undefined || run.seqNo !== seqNo || run.indirect) return;
+    if (now > run.sentAt) run.sentAt = now;
   }
 
   /** The direct phase timed out: indirect pings and the TCP fallback. */

@@ -57,6 +57,35 @@ describe("gossip (memberlist.md §9.6)", () => {
     expect(h.machine.broadcasts.numQueued()).toBe(0);
   });
 
+  it("sleeps while nothing is queued and wakes on its phase for a new broadcast", () => {
+    const queue: Uint8Array[] = [];
+    const h = new CoreHarness(
+      "self",
+      1,
+      { probeIntervalMs: 0, pushPullIntervalMs: 0 },
+      { getBroadcasts: () => queue.splice(0), hasBroadcasts: () => queue.length > 0 },
+    );
+    h.addPeers({ name: "b", index: 2 });
+    h.advance(10_000); // the alive broadcasts run out
+    expect(h.machine.broadcasts.numQueued()).toBe(0);
+    // Idle: no deadline at all (no wake-ups every GossipInterval).
+    expect(h.machine.pollTimeout()).toBeUndefined();
+    // A delegate broadcast at t = 10 050 leaves at the next tick of the original 200 ms grid.
+    h.now += 50;
+    queue.push(Uint8Array.of(7));
+    h.machine.wakeGossip(h.now);
+    expect(h.machine.pollTimeout()).toBe(10_200);
+    const round = h.advance(1_000);
+    expect(round.packets.map((p) => p.typed)).toEqual([
+      [{ type: "user", payload: Uint8Array.of(7) }],
+    ]);
+    // memberlist's own queue wakes it too (a suspect accusation is gossiped).
+    expect(h.machine.pollTimeout()).toBeUndefined();
+    h.packet(testAddress(2), { type: "suspect", incarnation: 1, node: "b", from: "c" });
+    expect(h.machine.pollTimeout()).toBeDefined();
+    expect(h.advance(200).packets.length).toBe(1);
+  });
+
   it("fills packets up to UDPBufferSize − 2 (− 29 with encryption)", () => {
     for (const encryptionEnabled of [false, true]) {
       const h = new CoreHarness("self", 1, {

@@ -171,6 +171,8 @@ export class SwimMachine {
   private readonly prober: Prober;
   private readonly ctx: CoreContext;
   private nowMs: number;
+  /** When the gossip ticker fell asleep (its phase), while it sleeps; see `wakeGossip`. */
+  private gossipSleptAt: number | undefined;
   private seqNo = 0;
   private nextExchange = 1;
   private shut = false;
@@ -207,6 +209,7 @@ export class SwimMachine {
     this.broadcasts = new TransmitLimitedQueue<MemberBroadcast>({
       numNodes: () => this.table.size,
       retransmitMult: options.retransmitMult,
+      onQueued: () => this.wakeGossip(this.nowMs),
     });
     this.prober = new Prober(this.ctx, this.table, self.addr, self.port);
 
@@ -300,6 +303,15 @@ export class SwimMachine {
   }
 
   /**
+   * The direct ping of probe `seqNo` (a transmit's `pingSeqNo`) leaves now: its round trip is
+   * timed from here. Runs no deadlines (call it while draining transmits).
+   */
+  handlePingSent(seqNo: number, now: number): void {
+    if (this.shut) return;
+    this.prober.pingSent(seqNo, now);
+  }
+
+  /**
    * Starts a join: one push/pull (Join = true) per seed address ("ip:port"; resolving names is
    * the driver's job).
    * @returns the exchange ids; each ends with a `push-pull` event (and the
@@ -376,6 +388,30 @@ export class SwimMachine {
     const known = node === undefined ? undefined : this.table.get(node);
     const crc = known !== undefined && (known.vsn[1] as number) >= 5;
     this.ctx.sendRaw(to, node, [{ type: "user", payload }], crc);
+  }
+
+  /**
+   * A broadcast was queued (memberlist's own queue calls this; a delegate with `hasBroadcasts`
+   * calls it after queueing): a sleeping gossip ticker is re-armed for its next tick on its
+   * original phase, so gossip leaves exactly when an always-running ticker would send it.
+   */
+  wakeGossip(now: number): void {
+    const slept = this.gossipSleptAt;
+    if (slept === undefined || this.shut) return;
+    this.gossipSleptAt = undefined;
+    const interval = this.options.gossipIntervalMs;
+    const t = Math.max(now, this.nowMs);
+    this.timers.schedule(slept + interval * (Math.floor((t - slept) / interval) + 1), {
+      kind: "gossip-tick",
+    });
+  }
+
+  /** True while a gossip tick may have something to send. */
+  private hasGossip(): boolean {
+    if (this.broadcasts.numQueued() > 0) return true;
+    const d = this.delegates;
+    if (d.getBroadcasts === undefined) return false;
+    return d.hasBroadcasts === undefined || d.hasBroadcasts();
   }
 
   /** Stops all timers; later inputs are ignored. Queued transmits/events stay drainable. */
@@ -485,8 +521,12 @@ export class SwimMachine {
         this.prober.tick();
         break;
       case "gossip-tick":
-        this.timers.schedule(at + o.gossipIntervalMs, payload);
-        this.gossip();
+        // Nothing left to gossip, or nobody to gossip to: the ticker sleeps until a broadcast
+        // is queued (wakeGossip). A node that becomes a gossip target always comes with one
+        // (alive, suspect or dead), so sleeping without targets loses nothing either.
+        if (this.gossip() > 0 && this.hasGossip()) {
+          this.timers.schedule(at + o.gossipIntervalMs, payload);
+        } else this.gossipSleptAt = at;
         break;
       case "push-pull-arm":
         this.armPushPull();
@@ -566,7 +606,8 @@ export class SwimMachine {
   }
 
   /** Gossip round (Go `gossip`). */
-  private gossip(): void {
+  /** Go `gossip`; returns how many nodes were picked to gossip to. */
+  private gossip(): number {
     const o = this.options;
     const targets = gossipTargets(
       this.random,
@@ -581,9 +622,10 @@ export class SwimMachine {
       const parts: Uint8Array[] = [];
       const typed: PacketMessage[] = [];
       this.collectBroadcasts(COMPOUND_OVERHEAD, avail, MAX_COMPOUND_PARTS, parts, typed);
-      if (parts.length === 0) return;
+      if (parts.length === 0) break;
       this.pushPackets(node.address, node.name, parts, typed, (node.vsn[1] as number) >= 5);
     }
+    return targets.length;
   }
 
   /** Go `getBroadcasts`: memberlist's queue first, then the delegate's (framed as user). */
@@ -618,9 +660,14 @@ export class SwimMachine {
     parts: Uint8Array[],
     typed: PacketMessage[],
     crc: boolean,
+    pingSeqNo?: number,
   ): void {
     if (parts.length <= MAX_COMPOUND_PARTS) {
-      this.transmits.push({ kind: "packet", to, node, messages: parts, typed, crc });
+      this.transmits.push(
+        pingSeqNo === undefined
+          ? { kind: "packet", to, node, messages: parts, typed, crc }
+          : { kind: "packet", to, node, messages: parts, typed, crc, pingSeqNo },
+      );
       return;
     }
     for (let i = 0; i < parts.length; i += MAX_COMPOUND_PARTS) {
@@ -698,16 +745,16 @@ export class SwimMachine {
             : { message, name: msg.node, typed: msg, finished };
         m.broadcasts.queueBroadcast(b);
       },
-      sendMessage: (to, node, msg) => {
+      sendMessage: (to, node, msg, pingSeqNo) => {
         const bytes = encode(msg);
         const parts: Uint8Array[] = [bytes];
         const typed: PacketMessage[] = [msg];
         const avail = m.piggyBudget - bytes.length - COMPOUND_HEADER_OVERHEAD;
         m.collectBroadcasts(COMPOUND_OVERHEAD, avail, MAX_COMPOUND_PARTS - 1, parts, typed);
-        m.pushPackets(to, node, parts, typed, false);
+        m.pushPackets(to, node, parts, typed, false, pingSeqNo);
       },
-      sendRaw: (to, node, msgs, crc) => {
-        m.pushPackets(to, node, msgs.map(encode), [...msgs], crc);
+      sendRaw: (to, node, msgs, crc, pingSeqNo) => {
+        m.pushPackets(to, node, msgs.map(encode), [...msgs], crc, pingSeqNo);
       },
       openStream: (to, node, message, timeoutMs, onReply) => {
         const exchange = m.nextExchange++;

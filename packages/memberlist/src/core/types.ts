@@ -114,6 +114,12 @@ export interface PacketTransmit {
    * node with PMax ≥ 5).
    */
   readonly crc: boolean;
+  /**
+   * Set on a probe's direct ping: the driver calls the machine's `handlePingSent(pingSeqNo,
+   * now)` right before handing it to the network, so the round trip is timed from the send
+   * (Go stamps it just before the syscall), not from when the probe was planned.
+   */
+  readonly pingSeqNo?: number;
 }
 
 /** A stream (TCP) exchange to run: dial `to`, write `message`, read one reply. */
@@ -165,6 +171,13 @@ export interface CoreDelegates {
    * total size, counting `overhead` bytes per message, is at most `limit` (Go `GetBroadcasts`).
    */
   getBroadcasts?(overhead: number, limit: number): readonly Uint8Array[];
+  /**
+   * Whether `getBroadcasts` may return anything now. With it, the gossip timer sleeps while
+   * neither queue holds a broadcast (Go's ticker sends nothing then either); call
+   * `SwimMachine.wakeGossip` when the delegate queues one. Without it, the timer never sleeps
+   * while `getBroadcasts` is set.
+   */
+  hasBroadcasts?(): boolean;
   /** Delegate state for a push/pull (Go `LocalState`). */
   localState?(join: boolean): Uint8Array;
   /** Delegate state received in a push/pull (Go `MergeRemoteState`); only if non-empty. */

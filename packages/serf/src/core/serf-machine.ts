@@ -476,6 +476,8 @@ export class SerfMachine {
     const queueOptions = {
       numNodes: () => this.table.size,
       retransmitMult: options.memberlist.retransmitMult,
+      // A sleeping gossip ticker wakes up for serf's broadcasts too.
+      onQueued: () => this.swim?.wakeGossip(this.nowMs),
     };
     this.intentQueue = new TransmitLimitedQueue<SerfBroadcast>(queueOptions);
     this.eventQueue = new TransmitLimitedQueue<SerfBroadcast>(queueOptions);
@@ -553,6 +555,11 @@ export class SerfMachine {
   ): ExchangeOutcome | undefined {
     if (!this.begin(now)) return undefined;
     return this.inSwim(() => this.swim.handleStreamReply(exchange, reply, now));
+  }
+
+  /** A probe's direct ping leaves now (memberlist `handlePingSent`). */
+  handlePingSent(seqNo: number, now: number): void {
+    if (this.stateValue !== "shutdown") this.swim.handlePingSent(seqNo, now);
   }
 
   /** Runs every deadline (memberlist's and serf's) that is due at `now`. */
@@ -1066,6 +1073,9 @@ export class SerfMachine {
         this.guarded("user message", () => this.handleUserMessage(payload));
       },
       getBroadcasts: (overhead, limit) => this.getBroadcasts(overhead, limit),
+      hasBroadcasts: () =>
+        this.intentQueue.numQueued() + this.eventQueue.numQueued() + this.queryQueue.numQueued() >
+        0,
       localState: () => {
         this.syncSwimEvents();
         return this.localState();

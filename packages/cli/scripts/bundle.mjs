@@ -1,0 +1,63 @@
+// Bundles the `serf` binary (run after `tsc -b`, which it overwrites `dist/main.js` of):
+// - `dist/main.js`: one ES module with the CLI, its RPC client and the wire codecs it uses, so a
+//   command that talks to an agent parses one file instead of ~170 modules;
+// - `dist/serf-agent.js` (`@serf-ts/agent/command`): the agent with serf and memberlist,
+//   imported by `serf agent` only; what the agent itself loads lazily (mDNS for `-discover`) is
+//   split into `dist/agent-chunks/`.
+// Both are built from the workspace's TypeScript sources. The package's version is inlined
+// (`serf version` does not read package.json).
+import { readFileSync, rmSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
+const AGENT_BUNDLE = "serf-agent.js";
+
+const common = {
+  absWorkingDir: root,
+  bundle: true,
+  format: "esm",
+  platform: "node",
+  target: "node20",
+  conditions: ["@serf-ts/source"],
+  minifyWhitespace: true,
+  minifySyntax: true,
+  keepNames: true,
+  legalComments: "none",
+  logLevel: "warning",
+};
+
+rmSync(new URL("../dist/agent-chunks", import.meta.url), { recursive: true, force: true });
+// tsc's source map of the unbundled main.js would not match the bundle.
+rmSync(new URL("../dist/main.js.map", import.meta.url), { force: true });
+await Promise.all([
+  build({
+    ...common,
+    entryPoints: ["src/main.ts"],
+    outfile: "dist/main.js",
+    define: { __SERF_TS_CLI_VERSION__: JSON.stringify(version) },
+    plugins: [
+      {
+        name: "agent-bundle",
+        setup(b) {
+          b.onResolve({ filter: /^@serf-ts\/agent\/command$/ }, () => ({
+            path: `./${AGENT_BUNDLE}`,
+            external: true,
+          }));
+        },
+      },
+    ],
+  }),
+  build({
+    ...common,
+    entryPoints: { [AGENT_BUNDLE.replace(/\.js$/, "")]: "@serf-ts/agent/command" },
+    outdir: "dist",
+    splitting: true,
+    chunkNames: "agent-chunks/[name]-[hash]",
+    // The agent's CommonJS dependencies (multicast-dns, prom-client) require() built-ins.
+    banner: {
+      js: 'import{createRequire as __serfCreateRequire}from"node:module";const require=__serfCreateRequire(import.meta.url);',
+    },
+  }),
+]);
