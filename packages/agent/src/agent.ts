@@ -653,13 +653,14 @@ export class Agent implements AgentBackend {
 
   /** Go serf's `EventMember…` lines. */
   #logMemberEvent(event: SerfMemberEvent): void {
+    const forced = event.forced === true ? " (forced)" : "";
     for (const m of event.members) {
       switch (event.type) {
         case "member-join":
           this.logger.log("INFO", "serf", `EventMemberJoin: ${m.name} ${memberIp(m)}`);
           break;
         case "member-leave":
-          this.logger.log("INFO", "serf", `EventMemberLeave: ${m.name} ${memberIp(m)}`);
+          this.logger.log("INFO", "serf", `EventMemberLeave${forced}: ${m.name} ${memberIp(m)}`);
           break;
         case "member-failed":
           this.logger.log("INFO", "serf", `EventMemberFailed: ${m.name} ${memberIp(m)}`);
@@ -668,7 +669,14 @@ export class Agent implements AgentBackend {
           this.logger.log("INFO", "serf", `EventMemberUpdate: ${m.name}`);
           break;
         case "member-reap":
-          this.logger.log("INFO", "serf", `EventMemberReap: ${m.name}`);
+          // Go: the reaper's line has no address, a prune's has `(forced)` and the address.
+          this.logger.log(
+            "INFO",
+            "serf",
+            event.forced === true
+              ? `EventMemberReap (forced): ${m.name} ${memberIp(m)}`
+              : `EventMemberReap: ${m.name}`,
+          );
           break;
       }
     }

@@ -37,6 +37,7 @@ import {
   resolveSeeds,
   systemClock,
   type Transport,
+  writeMemberlistLog,
 } from "@serf-ts/memberlist";
 import { type Coordinate, decodeKeyBase64, Keyring } from "@serf-ts/wire";
 import {
@@ -321,6 +322,8 @@ export class Serf {
   readonly #driver: MachineDriver<SerfMachine>;
   readonly #clock: Clock;
   readonly #logger: Logger;
+  /** memberlist's lines (Go's wording), as `memberlist` under the library logger. */
+  readonly #memberlistLogger: Logger;
   readonly #keyring: Keyring | undefined;
   readonly #snapshot: SnapshotWriter | undefined;
   readonly #stage: TimedStage<SerfEvent> | undefined;
@@ -356,6 +359,7 @@ export class Serf {
     this.#machine = init.machine;
     this.#clock = init.clock;
     this.#logger = init.logger;
+    this.#memberlistLogger = init.logger.child("memberlist");
     this.#keyring = init.keyring;
     this.#snapshot = init.snapshot;
     this.#eventBufferSize = init.eventBufferSize;
@@ -1061,6 +1065,9 @@ export class Serf {
         break;
       case "queue-depth":
         this.#logger.warn("queue depth", { queue: event.queue, depth: event.depth });
+        break;
+      case "memberlist":
+        if (event.event.type === "log") writeMemberlistLog(this.#memberlistLogger, event.event);
         break;
       default:
         break;
