@@ -98,6 +98,13 @@ export {
 } from "./transport.ts";
 export type { NetTransportOptions } from "./net-transport.ts";
 export { NetTransport } from "./net-transport.ts";
+export type { InterfaceAddress, PrivateIPSources } from "./private-ip.ts";
+export {
+  defaultRouteInterface,
+  getPrivateIP,
+  NO_PRIVATE_IP_MESSAGE,
+  selectPrivateIP,
+} from "./private-ip.ts";
 // Byte pipeline (framing, compression, checksums, encryption)
 export type {
   IncomingPacket,
