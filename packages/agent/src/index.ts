@@ -161,7 +161,13 @@ export {
 export { AgentError, AgentErrorCode } from "./agent-errors.ts";
 export { AgentFileError, formatTagsFile, loadKeyringFile, loadTagsFile } from "./agent-files.ts";
 export { AGENT_HELP, AGENT_SYNOPSIS } from "./agent-help.ts";
-export { createSyslogSink, type SyslogSinkOptions } from "./agent-syslog.ts";
+export {
+  formatSyslogDatagram,
+  openSyslogSink,
+  SYSLOG_SOCKETS,
+  type SyslogConnection,
+  type SyslogSinkOptions,
+} from "./agent-syslog.ts";
 
 // The agent RPC server
 export {
