@@ -1,7 +1,22 @@
 /**
- * The help text of `serf agent` (Go serf 0.9.4 `agent.Command.Help`, verbatim: the tab
- * characters in the `-profile` entry are Go's).
+ * The help text of `serf agent`: Go serf 0.9.4's `agent.Command.Help` verbatim (the tab
+ * characters in the `-profile` entry are Go's) with the `-mdns-*` lines of Go serf 0.10.2
+ * (and its new end of the `-iface` entry). `agent-help.test.ts` checks that removing
+ * {@link HELP_ADDITIONS_0_10_2} gives Go 0.9.4's text byte for byte.
  */
+
+/** What 0.10.2 changed in the text: [0.9.4 text, our text]. */
+export const HELP_ADDITIONS_0_10_2: readonly (readonly [string, string])[] = [
+  [
+    "flag also sets the multicast device used for -discover.\n",
+    "flag also sets the multicast device used for -discover,\n" +
+      "                           if mdns-iface is not specified.\n" +
+      "  -mdns-iface              Network interface to use for mDNS. If not provided, the\n" +
+      "                           -iface value is used.\n" +
+      "  -mdns-disable-ipv4       Disable IPv4 for mDNS.\n" +
+      "  -mdns-disable-ipv6       Disable IPv6 for mDNS.\n",
+  ],
+];
 
 /** `serf agent -h` output (without a trailing newline). */
 export const AGENT_HELP = `Usage: serf agent [options]
@@ -17,7 +32,12 @@ Options:
                            -bind if the interface is known but not the address.
                            If both are provided, then Serf verifies that the
                            interface has the bind address that is provided. This
-                           flag also sets the multicast device used for -discover.
+                           flag also sets the multicast device used for -discover,
+                           if mdns-iface is not specified.
+  -mdns-iface              Network interface to use for mDNS. If not provided, the
+                           -iface value is used.
+  -mdns-disable-ipv4       Disable IPv4 for mDNS.
+  -mdns-disable-ipv6       Disable IPv6 for mDNS.
   -advertise=0.0.0.0       Address to advertise to the other cluster members
   -config-file=foo         Path to a JSON file to read configuration from.
                            This can be specified multiple times.

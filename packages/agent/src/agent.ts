@@ -538,6 +538,7 @@ export class Agent implements AgentBackend {
         keyringFile,
         snapshotPath: config.snapshotPath === "" ? undefined : config.snapshotPath,
         rejoinAfterLeave: config.rejoinAfterLeave,
+        validateNodeNames: config.validateNodeNames,
         protocolVersion: config.protocol > 0 ? config.protocol : undefined,
         profile: setup.profile,
         options: serfOptions,
@@ -569,14 +570,19 @@ export class Agent implements AgentBackend {
 
   async #startMdns(options: AgentOptions): Promise<void> {
     const { host, port } = parseAddress(this.serf.localAddress);
+    // Serf 0.10.2: `-mdns-iface` wins over `-iface` for mDNS.
+    const ifaceName = this.config.mdnsInterface || this.config.interface;
     const iface =
-      this.config.interface === "" ? undefined : mdnsInterfaceAddress(this.config.interface);
+      ifaceName === ""
+        ? undefined
+        : mdnsInterfaceAddress(ifaceName, options.networkInterfaces ?? osNetworkInterfaces);
     const mdnsLog = this.logger.child("agent.mdns");
     this.#mdns = await AgentMdns.start({
       ...(iface === undefined ? {} : { multicastInterface: iface }),
       ...options.mdns,
       cluster: this.config.discover,
       nodeName: this.config.nodeName,
+      disableIPv4Queries: this.config.mdnsDisableIPv4,
       advertiseIp: host,
       advertisePort: port,
       logger: mdnsLog,

@@ -57,6 +57,7 @@ import {
   type SerfQueryEvent,
 } from "./events.ts";
 import { keyringPort } from "./core/internal-queries.ts";
+import { nodeNameError } from "./core/node-name.ts";
 import { keyringFileExists, readKeyringFile, writeKeyringFile } from "./keyring-file.ts";
 import { resolveSerfOptions, type ResolvedSerfOptions, type SerfOptions } from "./options.ts";
 import { openFileSnapshotStore } from "./snapshot/file-snapshot-store.ts";
@@ -102,6 +103,11 @@ export interface SerfConfig {
   readonly rejoinAfterLeave?: boolean | undefined;
   /** Serf protocol version 2–5 (Go library default 4, agent 5). */
   readonly protocolVersion?: number | undefined;
+  /**
+   * Go 0.9.5 `ValidateNodeNames`: refuse a node name with characters other than ASCII letters,
+   * digits, `-` and `.`, or longer than 128 bytes (Go's error texts). @default false
+   */
+  readonly validateNodeNames?: boolean | undefined;
   /** memberlist timing profile. @default "lan" */
   readonly profile?: ProfileName | undefined;
   /** Every other serf (and, under `memberlist`, memberlist) option. */
@@ -401,6 +407,8 @@ export class Serf {
     const logger = config.logger ?? noopLogger;
     const clock = config.clock ?? systemClock;
     const name = config.nodeName || config.options?.memberlist?.name || hostname();
+    const badName = config.validateNodeNames === true ? nodeNameError(name) : undefined;
+    if (badName !== undefined) throw new Error(badName);
     const keyringFile = config.keyringFile;
 
     // Keyring (encryption keys and/or keyring file).

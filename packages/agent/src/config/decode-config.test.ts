@@ -43,6 +43,7 @@ describe("decodeConfig", () => {
         skip_leave_on_interrupt: true,
         discover: "d",
         interface: "lo",
+        mdns: { interface: "eth1", disable_ipv4: false, disable_ipv6: true },
         reconnect_interval: "1s",
         reconnect_timeout: "2m",
         tombstone_timeout: "3h",
@@ -57,6 +58,7 @@ describe("decodeConfig", () => {
         statsite_addr: "ss",
         statsd_addr: "sd",
         broadcast_timeout: "6s",
+        validate_node_names: true,
       }),
     );
     expect(config).toEqual({
@@ -85,6 +87,10 @@ describe("decodeConfig", () => {
       skipLeaveOnInt: true,
       discover: "d",
       interface: "lo",
+      mdnsInterface: "eth1",
+      mdnsDisableIPv4: false,
+      mdnsDisableIPv6: true,
+      validateNodeNames: true,
       reconnectIntervalMs: 1000,
       reconnectTimeoutMs: 120_000,
       tombstoneTimeoutMs: 10_800_000,
@@ -100,7 +106,7 @@ describe("decodeConfig", () => {
       statsdAddr: "sd",
       broadcastTimeoutMs: 6000,
     });
-    expect(CONFIG_KEYS).toHaveLength(39);
+    expect(CONFIG_KEYS).toHaveLength(41); // Go 0.9.4's 39, plus 0.10.2's mdns and validate_node_names
   });
 
   it("treats null as absent and an empty or null document as an empty layer", () => {
