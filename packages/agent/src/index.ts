@@ -160,7 +160,7 @@ export {
 } from "./agent-command.ts";
 export { AgentError, AgentErrorCode } from "./agent-errors.ts";
 export { AgentFileError, formatTagsFile, loadKeyringFile, loadTagsFile } from "./agent-files.ts";
-export { AGENT_HELP, AGENT_SYNOPSIS } from "./agent-help.ts";
+export { AGENT_HELP, AGENT_SYNOPSIS, HELP_ADDITIONS_0_10_2 } from "./agent-help.ts";
 export {
   formatSyslogDatagram,
   openSyslogSink,
