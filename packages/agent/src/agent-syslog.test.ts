@@ -193,8 +193,9 @@ describe.skipIf(unavailable !== undefined)("syslog over Unix datagram sockets", 
     const ts = inMountNamespace(tsReader.path, [...OURS, ...agentArgs("node")]);
     const goOut = output(go);
     const tsOut = output(ts);
+    const has = (r: Reader, text: string) => r.datagrams().some((d) => d.includes(text));
     const starting = (r: Reader) =>
-      r.datagrams().some((d) => d.includes("agent: Serf agent starting"));
+      has(r, "agent: Serf agent starting") && has(r, "serf: EventMemberJoin: node");
     try {
       await eventually(() => starting(goReader) && starting(tsReader), {
         timeoutMs: 20_000,
@@ -206,6 +207,12 @@ describe.skipIf(unavailable !== undefined)("syslog over Unix datagram sockets", 
     } finally {
       await Promise.all([stopProcess(go, "SIGTERM", 5000), stopProcess(ts, "SIGTERM", 5000)]);
     }
+    // Lines written just before the exit still come through (ours via the helper's pipe).
+    const stopped = (r: Reader) => has(r, "agent: requesting serf shutdown");
+    await eventually(() => stopped(goReader) && stopped(tsReader), {
+      timeoutMs: 5000,
+      describe: () => `go:\n${goOut()}\nts:\n${tsOut()}`,
+    }).catch(() => undefined); // the assertions below say what is missing
     const normalise = (d: string, pid: number | undefined) =>
       d
         .replace(/^<(\d+)>[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d /, "<$1>STAMP ")
