@@ -13,7 +13,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Agent } from "./agent.ts";
 import { type AgentCommandIo, runAgentCommand } from "./agent-command.ts";
 import { AGENT_HELP } from "./agent-help.ts";
-import { createSyslogSink } from "./agent-syslog.ts";
+import { openSyslogSink } from "./agent-syslog.ts";
 
 let dir: string;
 const agents = new Set<Agent>();
@@ -56,7 +56,7 @@ function testIo(): TestIo {
       },
       handlerDrainMs: 0,
     },
-    syslog: (facility) => createSyslogSink(facility, { exists: () => false }),
+    syslog: (facility) => openSyslogSink(facility, { socketPaths: [] }),
     onAgent: (a) => {
       agent = a;
       agents.add(a);

@@ -16,7 +16,7 @@
 import { Agent, type AgentOptions, type AgentUi } from "./agent.ts";
 import { AGENT_HELP } from "./agent-help.ts";
 import { errorText } from "./agent-errors.ts";
-import { createSyslogSink } from "./agent-syslog.ts";
+import { openSyslogSink } from "./agent-syslog.ts";
 import type { AgentConfig } from "./config/agent-config.ts";
 import { ConfigErrorCode, isConfigError, OUTPUT_PREFIX } from "./config/config-error.ts";
 import { type ReadConfigOptions, readConfig } from "./config/read-config.ts";
@@ -47,8 +47,8 @@ export interface AgentCommandIo {
   readonly agentOptions?: Omit<AgentOptions, "logger" | "logOutput" | "ui" | "env"> | undefined;
   /** Configuration reading hooks (host name, interface check). */
   readonly readConfigOptions?: ReadConfigOptions | undefined;
-  /** Syslog sink factory (`-syslog`). @default createSyslogSink */
-  readonly syslog?: ((facility: string) => SyslogSink) | undefined;
+  /** Syslog sink factory (`-syslog`); `close` is called on exit. @default openSyslogSink */
+  readonly syslog?: ((facility: string) => Promise<SyslogSink & { close?(): void }>) | undefined;
   /** Limit of the graceful leave (Go `gracefulTimeout`). @default 3000 */
   readonly gracefulTimeoutMs?: number | undefined;
   /** Longest wait for the final shutdown before returning anyway. @default 10000 */
@@ -185,15 +185,31 @@ export async function runAgentCommand(
     ui.error(errorText(err));
     return 1;
   }
-  let syslog: SyslogSink | undefined;
+  let syslog: (SyslogSink & { close?(): void }) | undefined;
   if (config.enableSyslog) {
     try {
-      syslog = (io.syslog ?? createSyslogSink)(config.syslogFacility);
+      syslog = await (io.syslog ?? openSyslogSink)(config.syslogFacility);
     } catch (err) {
       ui.error(`Syslog setup failed: ${errorText(err)}`);
       return 1;
     }
   }
+  try {
+    return await runWithLogger(argv, io, ui, config, level, syslog);
+  } finally {
+    syslog?.close?.();
+  }
+}
+
+/** The agent's life once the logger's outputs are set up. */
+async function runWithLogger(
+  argv: readonly string[],
+  io: AgentCommandIo,
+  ui: AgentUi,
+  config: AgentConfig,
+  level: LogLevel,
+  syslog: SyslogSink | undefined,
+): Promise<number> {
   const logger = new Logger({
     output: io.stdout,
     level,

@@ -122,5 +122,8 @@ export function goSerfCreateErrorText(err: unknown, bindIp: string, bindPort: nu
     const text = goListenFailure(err.cause, bindIp, bindPort);
     if (text !== undefined) return text;
   }
+  if (err instanceof TransportError && err.code === TransportErrorCode.ADVERTISE) {
+    return `Failed to create memberlist: ${err.message}`;
+  }
   return errorText(err);
 }

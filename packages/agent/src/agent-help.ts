@@ -1,7 +1,39 @@
 /**
- * The help text of `serf agent` (Go serf 0.9.4 `agent.Command.Help`, verbatim: the tab
- * characters in the `-profile` entry are Go's), plus the serf-ts-only `-http-addr` entry.
+ * The help text of `serf agent`: Go serf 0.9.4's `agent.Command.Help` verbatim (the tab
+ * characters in the `-profile` entry are Go's) with the `-mdns-*` lines of Go serf 0.10.2
+ * (and its new end of the `-iface` entry) and the serf-ts-only `-http-addr` entry.
+ * `agent-help.test.ts` checks that undoing {@link HELP_ADDITIONS} gives Go 0.9.4's text byte
+ * for byte.
  */
+
+/** What 0.10.2 changed in the text: [0.9.4 text, our text]. */
+export const HELP_ADDITIONS_0_10_2: readonly (readonly [string, string])[] = [
+  [
+    "flag also sets the multicast device used for -discover.\n",
+    "flag also sets the multicast device used for -discover,\n" +
+      "                           if mdns-iface is not specified.\n" +
+      "  -mdns-iface              Network interface to use for mDNS. If not provided, the\n" +
+      "                           -iface value is used.\n" +
+      "  -mdns-disable-ipv4       Disable IPv4 for mDNS.\n" +
+      "  -mdns-disable-ipv6       Disable IPv6 for mDNS.\n",
+  ],
+];
+
+/** What serf-ts adds to the text (Go has no HTTP listener): [0.9.4 text, our text]. */
+export const HELP_ADDITIONS_SERF_TS: readonly (readonly [string, string])[] = [
+  [
+    "  -log-level=info          Log level of the agent.\n",
+    "  -log-level=info          Log level of the agent.\n" +
+      "  -http-addr=127.0.0.1:7380 Address of the HTTP listener (GET /metrics, Prometheus\n" +
+      "                           format). serf-ts only; off when not given.\n",
+  ],
+];
+
+/** Every addition to Go 0.9.4's text, 0.10.2's and serf-ts's: [0.9.4 text, our text]. */
+export const HELP_ADDITIONS: readonly (readonly [string, string])[] = [
+  ...HELP_ADDITIONS_0_10_2,
+  ...HELP_ADDITIONS_SERF_TS,
+];
 
 /** `serf agent -h` output (without a trailing newline). */
 export const AGENT_HELP = `Usage: serf agent [options]
@@ -17,7 +49,12 @@ Options:
                            -bind if the interface is known but not the address.
                            If both are provided, then Serf verifies that the
                            interface has the bind address that is provided. This
-                           flag also sets the multicast device used for -discover.
+                           flag also sets the multicast device used for -discover,
+                           if mdns-iface is not specified.
+  -mdns-iface              Network interface to use for mDNS. If not provided, the
+                           -iface value is used.
+  -mdns-disable-ipv4       Disable IPv4 for mDNS.
+  -mdns-disable-ipv6       Disable IPv6 for mDNS.
   -advertise=0.0.0.0       Address to advertise to the other cluster members
   -config-file=foo         Path to a JSON file to read configuration from.
                            This can be specified multiple times.

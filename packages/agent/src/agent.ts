@@ -566,6 +566,7 @@ export class Agent implements AgentBackend {
         keyringFile,
         snapshotPath: config.snapshotPath === "" ? undefined : config.snapshotPath,
         rejoinAfterLeave: config.rejoinAfterLeave,
+        validateNodeNames: config.validateNodeNames,
         protocolVersion: config.protocol > 0 ? config.protocol : undefined,
         profile: setup.profile,
         options: serfOptions,
@@ -597,8 +598,12 @@ export class Agent implements AgentBackend {
 
   async #startMdns(options: AgentOptions): Promise<void> {
     const { host, port } = parseAddress(this.serf.localAddress);
+    // Serf 0.10.2: `-mdns-iface` wins over `-iface` for mDNS.
+    const ifaceName = this.config.mdnsInterface || this.config.interface;
     const iface =
-      this.config.interface === "" ? undefined : mdnsInterfaceAddress(this.config.interface);
+      ifaceName === ""
+        ? undefined
+        : mdnsInterfaceAddress(ifaceName, options.networkInterfaces ?? osNetworkInterfaces);
     const mdnsLog = this.logger.child("agent.mdns");
     // Loaded only with -discover: multicast-dns and the mDNS code stay out of other agents' heaps.
     const { AgentMdns } = await import("./discovery/agent-mdns.ts");
@@ -607,6 +612,7 @@ export class Agent implements AgentBackend {
       ...options.mdns,
       cluster: this.config.discover,
       nodeName: this.config.nodeName,
+      disableIPv4Queries: this.config.mdnsDisableIPv4,
       advertiseIp: host,
       advertisePort: port,
       logger: mdnsLog,
@@ -688,13 +694,14 @@ export class Agent implements AgentBackend {
 
   /** Go serf's `EventMember…` lines. */
   #logMemberEvent(event: SerfMemberEvent): void {
+    const forced = event.forced === true ? " (forced)" : "";
     for (const m of event.members) {
       switch (event.type) {
         case "member-join":
           this.logger.log("INFO", "serf", `EventMemberJoin: ${m.name} ${memberIp(m)}`);
           break;
         case "member-leave":
-          this.logger.log("INFO", "serf", `EventMemberLeave: ${m.name} ${memberIp(m)}`);
+          this.logger.log("INFO", "serf", `EventMemberLeave${forced}: ${m.name} ${memberIp(m)}`);
           break;
         case "member-failed":
           this.logger.log("INFO", "serf", `EventMemberFailed: ${m.name} ${memberIp(m)}`);
@@ -703,7 +710,14 @@ export class Agent implements AgentBackend {
           this.logger.log("INFO", "serf", `EventMemberUpdate: ${m.name}`);
           break;
         case "member-reap":
-          this.logger.log("INFO", "serf", `EventMemberReap: ${m.name}`);
+          // Go: the reaper's line has no address, a prune's has `(forced)` and the address.
+          this.logger.log(
+            "INFO",
+            "serf",
+            event.forced === true
+              ? `EventMemberReap (forced): ${m.name} ${memberIp(m)}`
+              : `EventMemberReap: ${m.name}`,
+          );
           break;
       }
     }

@@ -157,8 +157,14 @@ export {
 } from "./agent-command.ts";
 export { AgentError, AgentErrorCode } from "./agent-errors.ts";
 export { AgentFileError, formatTagsFile, loadKeyringFile, loadTagsFile } from "./agent-files.ts";
-export { AGENT_HELP, AGENT_SYNOPSIS } from "./agent-help.ts";
-export { createSyslogSink, type SyslogSinkOptions } from "./agent-syslog.ts";
+export { AGENT_HELP, AGENT_SYNOPSIS, HELP_ADDITIONS } from "./agent-help.ts";
+export {
+  formatSyslogDatagram,
+  openSyslogSink,
+  SYSLOG_SOCKETS,
+  type SyslogConnection,
+  type SyslogSinkOptions,
+} from "./agent-syslog.ts";
 
 // The agent RPC server
 export {

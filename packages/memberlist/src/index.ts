@@ -64,6 +64,8 @@ export type {
   Transmit,
 } from "./core/swim-machine.ts";
 export { META_MAX_SIZE, SwimMachine } from "./core/swim-machine.ts";
+export type { MemberlistLogLevel, MemberlistLogRecord } from "./core/log-records.ts";
+export { writeMemberlistLog } from "./log-record-sink.ts";
 export type { Broadcast, TransmitLimitedQueueOptions } from "./core/broadcast-queue.ts";
 export { TransmitLimitedQueue } from "./core/broadcast-queue.ts";
 export type { Random } from "./core/random.ts";
@@ -96,6 +98,13 @@ export {
 } from "./transport.ts";
 export type { NetTransportOptions } from "./net-transport.ts";
 export { NetTransport } from "./net-transport.ts";
+export type { InterfaceAddress, PrivateIPSources } from "./private-ip.ts";
+export {
+  defaultRouteInterface,
+  getPrivateIP,
+  NO_PRIVATE_IP_MESSAGE,
+  selectPrivateIP,
+} from "./private-ip.ts";
 // Byte pipeline (framing, compression, checksums, encryption)
 export type {
   IncomingPacket,

@@ -346,7 +346,9 @@ export class MachineDriver<M extends DrivableMachine> {
     to: Address,
     deadlineAt: number,
     use: (stream: DuplexStream) => Promise<T>,
-  ): Promise<{ ok: true; value: T } | { ok: false; error: unknown; timedOut: boolean }> {
+  ): Promise<
+    { ok: true; value: T } | { ok: false; error: unknown; timedOut: boolean; connected: boolean }
+  > {
     let stream: DuplexStream | undefined;
     let timedOut = false;
     const abort = new AbortController();
@@ -363,7 +365,7 @@ export class MachineDriver<M extends DrivableMachine> {
       if (this.#shutdown) throw new TransportError(TransportErrorCode.CLOSED, "shut down");
       return { ok: true, value: await use(stream) };
     } catch (error) {
-      return { ok: false, error, timedOut };
+      return { ok: false, error, timedOut, connected: stream !== undefined };
     } finally {
       deadline.cancel();
       if (stream !== undefined) {
@@ -383,7 +385,10 @@ export class MachineDriver<M extends DrivableMachine> {
     if (r.ok) {
       reply = r.value;
     } else {
-      reply = { error: r.timedOut ? `i/o timeout after ${t.timeoutMs} ms` : errorText(r.error) };
+      reply = {
+        error: r.timedOut ? `i/o timeout after ${t.timeoutMs} ms` : errorText(r.error),
+        connected: r.connected,
+      };
       this.stats.failedExchanges++;
       this.#logger.debug("stream exchange failed", { to: t.to, node: t.node, error: reply.error });
     }

@@ -17,6 +17,7 @@ import { type Random, SeededRandom } from "./core/random.ts";
 import { SwimMachine } from "./core/swim-machine.ts";
 import type { CoreDelegates, MemberlistEvent, NodeInfo } from "./core/types.ts";
 import { EventStream } from "./event-stream.ts";
+import { writeMemberlistLog } from "./log-record-sink.ts";
 import { type Logger, noopLogger } from "./logger.ts";
 import { MachineDriver, type MachineDriverStats } from "./machine-driver.ts";
 import { NetTransport } from "./net-transport.ts";
@@ -412,27 +413,12 @@ export class Memberlist {
           state: event.node.state,
         });
         break;
-      case "suspect":
-        this.#logger.info("suspect node", { node: event.node.name, from: event.from });
-        break;
-      case "conflict":
-        this.#logger.error("conflicting address for node", {
-          node: event.existing.name,
-          existing: event.existing.address,
-          other: event.other.address,
-        });
-        break;
-      case "refute":
-        this.#logger.warn("refuting accusation", { reason: event.reason, from: event.from });
+      case "log":
+        writeMemberlistLog(this.#logger, event);
         break;
       case "dropped":
       case "rejected":
         this.#logger.debug(`input ${event.type}`, { ...event });
-        break;
-      case "probe-fallback":
-        this.#logger.warn(
-          `Was able to connect to ${event.node} but other probes failed, network may be misconfigured`,
-        );
         break;
       default:
         break;

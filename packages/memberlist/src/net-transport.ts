@@ -16,6 +16,7 @@ import { networkInterfaces } from "node:os";
 import { isIPv4, isIPv6 } from "@serf-ts/wire";
 import { type Clock, systemClock } from "./clock.ts";
 import { type Logger, noopLogger } from "./logger.ts";
+import { getPrivateIP, NO_PRIVATE_IP_MESSAGE } from "./private-ip.ts";
 import { ChunkQueue, closedStreamError, iterateReads } from "./stream-queue.ts";
 import {
   type Address,
@@ -44,10 +45,14 @@ export interface NetTransportOptions {
    */
   readonly bindPort?: number;
   /**
-   * IP address peers should use. Defaults to the bind address, or for a wildcard bind to the
-   * first non-internal IPv4 address of this host (127.0.0.1 if there is none).
+   * IP address peers should use. Defaults to the bind address; for `0.0.0.0`, to a private
+   * address of this host chosen as Go does (go-sockaddr `GetPrivateIP`, see `private-ip.ts`),
+   * and `create` fails (`ADVERTISE`) when there is none; for `::`, to the first non-internal
+   * IPv4 address (127.0.0.1 if there is none).
    */
   readonly advertiseAddress?: string;
+  /** Finds the private address for a `0.0.0.0` bind (tests inject it). @default getPrivateIP */
+  readonly privateIP?: () => string | undefined;
   /** Port peers should use. @default the bound port */
   readonly advertisePort?: number;
   /**
@@ -293,6 +298,17 @@ export class NetTransport implements Transport {
         `bind address must be an IP address, got "${bindAddress}"`,
       );
     }
+    // Go (memberlist FinalAdvertiseAddr): a 0.0.0.0 bind advertises a private address, or fails.
+    let advertiseIP = options.advertiseAddress;
+    if (advertiseIP === undefined && bindAddress === "0.0.0.0") {
+      advertiseIP = (options.privateIP ?? getPrivateIP)();
+      if (advertiseIP === undefined) {
+        throw new TransportError(
+          TransportErrorCode.ADVERTISE,
+          `Failed to get final advertise address: ${NO_PRIVATE_IP_MESSAGE}`,
+        );
+      }
+    }
     const family = isIPv4(bindAddress) ? "udp4" : "udp6";
     let lastError: unknown;
     const attempts = requestedPort === 0 ? BIND_ATTEMPTS : 1;
@@ -318,10 +334,9 @@ export class NetTransport implements Transport {
         break;
       }
       setReceiveBuffer(udp, options.udpReceiveBufferBytes ?? DEFAULT_UDP_RECV_BUFFER, logger);
-      const advertiseIP =
-        options.advertiseAddress ?? (isWildcard(bindAddress) ? pickAdvertiseIP() : bindAddress);
       const advertisePort = options.advertisePort ?? port;
-      const localAddress = normalizeAddress(formatAddress(advertiseIP, advertisePort));
+      const ip = advertiseIP ?? (isWildcard(bindAddress) ? pickAdvertiseIP() : bindAddress);
+      const localAddress = normalizeAddress(formatAddress(ip, advertisePort));
       return new NetTransport(udp, tcp, bindAddress, port, localAddress, clock, logger);
     }
     const msg = lastError instanceof Error ? lastError.message : String(lastError);

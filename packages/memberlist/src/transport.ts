@@ -99,6 +99,8 @@ export const TransportErrorCode = {
   CLOSED: "SERF_ERR_TRANSPORT_CLOSED",
   /** Binding the local sockets failed. */
   BIND: "SERF_ERR_TRANSPORT_BIND",
+  /** No address to advertise (a `0.0.0.0` bind on a host without a private address). */
+  ADVERTISE: "SERF_ERR_TRANSPORT_ADVERTISE",
 } as const;
 export type TransportErrorCode = (typeof TransportErrorCode)[keyof typeof TransportErrorCode];
 

@@ -47,6 +47,12 @@ export type SerfMemberEventType =
 export interface SerfMemberEvent {
   readonly type: SerfMemberEventType;
   readonly members: readonly Member[];
+  /**
+   * Set by the machine when an operator forced the change: a failed member force-left
+   * (`member-leave`), or a pruned member erased (`member-reap`). Go logs these lines with a
+   * `(forced)` suffix and the address. Coalesced events do not carry it.
+   */
+  readonly forced?: true;
 }
 
 /** A user event (Go `UserEvent`). */

@@ -12,6 +12,7 @@ export type { Random } from "./core/random.ts";
 export { randomIntn, seededRandom, shuffleInPlace } from "./core/random.ts";
 // Lamport clocks
 export { isLamportTime, LamportClock } from "./core/lamport.ts";
+export { MAX_NODE_NAME_LENGTH, nodeNameError } from "./core/node-name.ts";
 // Member status
 export { MemberStatus, memberStatusCode, memberStatusFromCode } from "./core/member-status.ts";
 // Replay / dedup buffers

@@ -37,6 +37,7 @@ import {
   resolveSeeds,
   systemClock,
   type Transport,
+  writeMemberlistLog,
 } from "@serf-ts/memberlist";
 import { type Coordinate, decodeKeyBase64, Keyring } from "@serf-ts/wire";
 import {
@@ -56,6 +57,7 @@ import {
   type SerfQueryEvent,
 } from "./events.ts";
 import { keyringPort } from "./core/internal-queries.ts";
+import { nodeNameError } from "./core/node-name.ts";
 import { keyringFileExists, readKeyringFile, writeKeyringFile } from "./keyring-file.ts";
 import { resolveSerfOptions, type ResolvedSerfOptions, type SerfOptions } from "./options.ts";
 import { openFileSnapshotStore } from "./snapshot/file-snapshot-store.ts";
@@ -101,6 +103,11 @@ export interface SerfConfig {
   readonly rejoinAfterLeave?: boolean | undefined;
   /** Serf protocol version 2–5 (Go library default 4, agent 5). */
   readonly protocolVersion?: number | undefined;
+  /**
+   * Go 0.9.5 `ValidateNodeNames`: refuse a node name with characters other than ASCII letters,
+   * digits, `-` and `.`, or longer than 128 bytes (Go's error texts). @default false
+   */
+  readonly validateNodeNames?: boolean | undefined;
   /** memberlist timing profile. @default "lan" */
   readonly profile?: ProfileName | undefined;
   /** Every other serf (and, under `memberlist`, memberlist) option. */
@@ -321,6 +328,8 @@ export class Serf {
   readonly #driver: MachineDriver<SerfMachine>;
   readonly #clock: Clock;
   readonly #logger: Logger;
+  /** memberlist's lines (Go's wording), as `memberlist` under the library logger. */
+  readonly #memberlistLogger: Logger;
   readonly #keyring: Keyring | undefined;
   readonly #snapshot: SnapshotWriter | undefined;
   readonly #stage: TimedStage<SerfEvent> | undefined;
@@ -356,6 +365,7 @@ export class Serf {
     this.#machine = init.machine;
     this.#clock = init.clock;
     this.#logger = init.logger;
+    this.#memberlistLogger = init.logger.child("memberlist");
     this.#keyring = init.keyring;
     this.#snapshot = init.snapshot;
     this.#eventBufferSize = init.eventBufferSize;
@@ -397,6 +407,8 @@ export class Serf {
     const logger = config.logger ?? noopLogger;
     const clock = config.clock ?? systemClock;
     const name = config.nodeName || config.options?.memberlist?.name || hostname();
+    const badName = config.validateNodeNames === true ? nodeNameError(name) : undefined;
+    if (badName !== undefined) throw new Error(badName);
     const keyringFile = config.keyringFile;
 
     // Keyring (encryption keys and/or keyring file).
@@ -1061,6 +1073,9 @@ export class Serf {
         break;
       case "queue-depth":
         this.#logger.warn("queue depth", { queue: event.queue, depth: event.depth });
+        break;
+      case "memberlist":
+        if (event.event.type === "log") writeMemberlistLog(this.#memberlistLogger, event.event);
         break;
       default:
         break;

@@ -98,6 +98,14 @@ export interface AgentConfig {
   discover: string;
   /** `-iface`, `interface`: network interface for the bind address and mDNS. */
   interface: string;
+  /** Serf 0.10.2 `-mdns-iface`, `mdns.interface`: mDNS interface (else `interface`). */
+  mdnsInterface: string;
+  /** Serf 0.10.2 `-mdns-disable-ipv4`, `mdns.disable_ipv4`: no mDNS queries over IPv4. */
+  mdnsDisableIPv4: boolean;
+  /** Serf 0.10.2 `-mdns-disable-ipv6`, `mdns.disable_ipv6`: no mDNS queries over IPv6. */
+  mdnsDisableIPv6: boolean;
+  /** Serf 0.9.5 `validate_node_names`: only `[A-Za-z0-9.-]`, at most 128 bytes. */
+  validateNodeNames: boolean;
   /** `reconnect_interval` (0 = serf default, 30 s). */
   reconnectIntervalMs: number;
   /** `reconnect_timeout` (0 = serf default, 24 h). */
@@ -165,6 +173,10 @@ export function emptyConfig(): AgentConfig {
     skipLeaveOnInt: false,
     discover: "",
     interface: "",
+    mdnsInterface: "",
+    mdnsDisableIPv4: false,
+    mdnsDisableIPv6: false,
+    validateNodeNames: false,
     reconnectIntervalMs: 0,
     reconnectTimeoutMs: 0,
     tombstoneTimeoutMs: 0,

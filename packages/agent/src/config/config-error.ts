@@ -25,6 +25,8 @@ export const ConfigErrorCode = {
   INVALID_EVENT_SCRIPT: "SERF_ERR_CONFIG_INVALID_EVENT_SCRIPT",
   /** `Invalid network interface: …`. */
   INVALID_INTERFACE: "SERF_ERR_CONFIG_INVALID_INTERFACE",
+  /** Serf 0.10.2 `-mdns-iface` / `mdns` block problems. */
+  INVALID_MDNS: "SERF_ERR_CONFIG_INVALID_MDNS",
   /** `Invalid log level: X. Valid log levels are: [TRACE DEBUG INFO WARN ERR]`. */
   INVALID_LOG_LEVEL: "SERF_ERR_CONFIG_INVALID_LOG_LEVEL",
   /** `Invalid bind address: …`. */

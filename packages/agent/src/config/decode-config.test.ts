@@ -43,6 +43,7 @@ describe("decodeConfig", () => {
         skip_leave_on_interrupt: true,
         discover: "d",
         interface: "lo",
+        mdns: { interface: "eth1", disable_ipv4: false, disable_ipv6: true },
         reconnect_interval: "1s",
         reconnect_timeout: "2m",
         tombstone_timeout: "3h",
@@ -58,6 +59,7 @@ describe("decodeConfig", () => {
         statsd_addr: "sd",
         broadcast_timeout: "6s",
         http_addr: "127.0.0.1:7380",
+        validate_node_names: true,
       }),
     );
     expect(config).toEqual({
@@ -86,6 +88,10 @@ describe("decodeConfig", () => {
       skipLeaveOnInt: true,
       discover: "d",
       interface: "lo",
+      mdnsInterface: "eth1",
+      mdnsDisableIPv4: false,
+      mdnsDisableIPv6: true,
+      validateNodeNames: true,
       reconnectIntervalMs: 1000,
       reconnectTimeoutMs: 120_000,
       tombstoneTimeoutMs: 10_800_000,
@@ -102,8 +108,8 @@ describe("decodeConfig", () => {
       broadcastTimeoutMs: 6000,
       httpAddr: "127.0.0.1:7380",
     });
-    // Go 0.9.4's 39 keys, plus serf-ts's http_addr.
-    expect(CONFIG_KEYS).toHaveLength(40);
+    // Go 0.9.4's 39 keys, plus 0.10.2's mdns and validate_node_names, plus serf-ts's http_addr.
+    expect(CONFIG_KEYS).toHaveLength(42);
   });
 
   it("treats null as absent and an empty or null document as an empty layer", () => {

@@ -56,6 +56,7 @@ type FieldSpec =
   | { readonly key: string; readonly kind: "int"; readonly field: NumberKey }
   | { readonly key: string; readonly kind: "list"; readonly field: ListKey }
   | { readonly key: string; readonly kind: "tags" }
+  | { readonly key: string; readonly kind: "mdns" }
   | { readonly key: string; readonly kind: "rawDuration"; readonly raw: RawDuration }
   | { readonly key: "-"; readonly kind: "duration"; readonly field: NumberKey };
 
@@ -90,6 +91,7 @@ const FIELDS: readonly FieldSpec[] = [
   { key: "skip_leave_on_interrupt", kind: "bool", field: "skipLeaveOnInt" },
   { key: "discover", kind: "string", field: "discover" },
   { key: "interface", kind: "string", field: "interface" },
+  { key: "mdns", kind: "mdns" },
   { key: "reconnect_interval", kind: "rawDuration", raw: "reconnectInterval" },
   { key: "-", kind: "duration", field: "reconnectIntervalMs" },
   { key: "reconnect_timeout", kind: "rawDuration", raw: "reconnectTimeout" },
@@ -109,6 +111,7 @@ const FIELDS: readonly FieldSpec[] = [
   { key: "statsd_addr", kind: "string", field: "statsdAddr" },
   { key: "broadcast_timeout", kind: "rawDuration", raw: "broadcastTimeout" },
   { key: "-", kind: "duration", field: "broadcastTimeoutMs" },
+  { key: "validate_node_names", kind: "bool", field: "validateNodeNames" },
   // serf-ts additions (not in Go 0.9.4).
   { key: "http_addr", kind: "string", field: "httpAddr" },
 ];
@@ -152,6 +155,38 @@ function decodeStringElement(name: string, data: GoJsonValue, errors: string[]):
   if (typeof data === "string") return data;
   errors.push(unconvertible(name, "string", data));
   return "";
+}
+
+/** The 0.10.2 `mdns` block (Go `MDNSConfig`), decoded as mapstructure does a nested struct. */
+function decodeMdns(name: string, data: GoJsonValue, config: AgentConfig, errors: string[]) {
+  if (!(data instanceof Map)) {
+    errors.push(`'${name}' expected a map, got '${goKindName(data)}'`);
+    return;
+  }
+  const unused = new Set(data.keys());
+  const find = (key: string): GoJsonValue => {
+    for (const candidate of data.keys()) {
+      if (candidate === key || equalFold(candidate, key)) {
+        unused.delete(candidate);
+        return data.get(candidate) ?? null;
+      }
+    }
+    return null;
+  };
+  const iface = find("interface");
+  if (typeof iface === "string") config.mdnsInterface = iface;
+  else if (iface !== null) errors.push(unconvertible(`${name}.interface`, "string", iface));
+  for (const [key, field] of [
+    ["disable_ipv4", "mdnsDisableIPv4"],
+    ["disable_ipv6", "mdnsDisableIPv6"],
+  ] as const) {
+    const v = find(key);
+    if (typeof v === "boolean") config[field] = v;
+    else if (v !== null) errors.push(unconvertible(`${name}.${key}`, "bool", v));
+  }
+  if (unused.size > 0) {
+    errors.push(`'${name}' has invalid keys: ${[...unused].sort(compareBytes).join(", ")}`);
+  }
 }
 
 function decodeFields(root: GoJsonObject, errors: string[]): AgentConfig {
@@ -202,6 +237,9 @@ function decodeFields(root: GoJsonObject, errors: string[]): AgentConfig {
         } else {
           errors.push(`'${name}': source data must be an array or slice, got ${goKindName(data)}`);
         }
+        break;
+      case "mdns":
+        decodeMdns(name, data, config, errors);
         break;
       case "tags":
         if (data instanceof Map) {

@@ -10,7 +10,7 @@ import { type AgentConfig, emptyConfig } from "./agent-config.ts";
 import { ConfigError, ConfigErrorCode } from "./config-error.ts";
 import { InvalidTagError, unmarshalTags } from "./tags.ts";
 
-/** Every flag `serf agent` 0.9.4 defines, with its kind, plus serf-ts's `-http-addr`. */
+/** Every flag `serf agent` 0.9.4 defines, plus 0.10.2's `-mdns-*` flags and serf-ts's `-http-addr`, with its kind. */
 export const AGENT_FLAGS = {
   bind: "string",
   advertise: "string",
@@ -31,6 +31,9 @@ export const AGENT_FLAGS = {
   tag: "list",
   discover: "string",
   iface: "string",
+  "mdns-iface": "string",
+  "mdns-disable-ipv4": "bool",
+  "mdns-disable-ipv6": "bool",
   "tags-file": "string",
   syslog: "bool",
   "retry-join": "list",
@@ -63,6 +66,7 @@ const STRING_FIELDS: Readonly<Record<string, StringField>> = {
   snapshot: "snapshotPath",
   discover: "discover",
   iface: "interface",
+  "mdns-iface": "mdnsInterface",
   "tags-file": "tagsFile",
   "http-addr": "httpAddr",
 };
@@ -116,6 +120,8 @@ export function parseFlags(argv: readonly string[]): ParsedFlags {
   config.retryMaxAttempts = parsed.ints.get("retry-max") ?? 0;
   config.replayOnJoin = parsed.bools.get("replay") ?? false;
   config.enableSyslog = parsed.bools.get("syslog") ?? false;
+  config.mdnsDisableIPv4 = parsed.bools.get("mdns-disable-ipv4") ?? false;
+  config.mdnsDisableIPv6 = parsed.bools.get("mdns-disable-ipv6") ?? false;
   config.rejoinAfterLeave = parsed.bools.get("rejoin") ?? false;
   config.enableCompression = !(parsed.bools.get("disable-compression") ?? false);
   config.eventHandlers = parsed.lists.get("event-handler") ?? [];

@@ -44,6 +44,11 @@ export function mergeConfig(a: Readonly<AgentConfig>, b: Readonly<AgentConfig>):
     skipLeaveOnInt: flag(a.skipLeaveOnInt, b.skipLeaveOnInt),
     discover: str(a.discover, b.discover),
     interface: str(a.interface, b.interface),
+    mdnsInterface: str(a.mdnsInterface, b.mdnsInterface),
+    mdnsDisableIPv4: flag(a.mdnsDisableIPv4, b.mdnsDisableIPv4),
+    mdnsDisableIPv6: flag(a.mdnsDisableIPv6, b.mdnsDisableIPv6),
+    // Go's MergeConfig forgets this key (and its agent never passes it to serf); we keep it.
+    validateNodeNames: flag(a.validateNodeNames, b.validateNodeNames),
     reconnectIntervalMs: num(a.reconnectIntervalMs, b.reconnectIntervalMs),
     reconnectTimeoutMs: num(a.reconnectTimeoutMs, b.reconnectTimeoutMs),
     tombstoneTimeoutMs: num(a.tombstoneTimeoutMs, b.tombstoneTimeoutMs),

@@ -83,6 +83,28 @@ export function readConfig(
     }
   }
 
+  // Serf 0.10.2: checked only when an mDNS interface is given, as in Go.
+  if (config.mdnsInterface !== "") {
+    if (config.discover === "") {
+      throw new ConfigError(
+        ConfigErrorCode.INVALID_MDNS,
+        "mDNS interface specified without enabling mDNS discovery",
+      );
+    }
+    if (!(options.interfaceExists ?? systemInterfaceExists)(config.mdnsInterface)) {
+      throw new ConfigError(
+        ConfigErrorCode.INVALID_MDNS,
+        "Invalid mDNS network interface: route ip+net: no such network interface",
+      );
+    }
+    if (config.mdnsDisableIPv4 && config.mdnsDisableIPv6) {
+      throw new ConfigError(
+        ConfigErrorCode.INVALID_MDNS,
+        "Invalid mDNS configuration: both IPv4 and IPv6 are disabled",
+      );
+    }
+  }
+
   const warnings: string[] = [];
   if (config.role !== "") {
     warnings.push("Deprecation warning: 'Role' has been replaced with 'Tags'");

@@ -39,6 +39,11 @@ export interface AgentMdnsOptions extends MdnsSocketOptions {
   readonly quietIntervalMs?: number;
   /** @default 1000 */
   readonly queryTimeoutMs?: number;
+  /**
+   * Serf 0.10.2 `mdns.disable_ipv4`: no queries over IPv4. Our querier speaks IPv4 only, so
+   * this node then only answers (Go keeps its responder on both families too). @default false
+   */
+  readonly disableIPv4Queries?: boolean;
 }
 
 /** A running advertiser plus poller. */
@@ -85,7 +90,7 @@ export class AgentMdns {
         : { quietIntervalMs: options.quietIntervalMs }),
       ...(options.queryTimeoutMs === undefined ? {} : { queryTimeoutMs: options.queryTimeoutMs }),
     });
-    discovery.start();
+    if (options.disableIPv4Queries !== true) discovery.start();
     return new AgentMdns(service, discovery);
   }
 

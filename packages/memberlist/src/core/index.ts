@@ -11,6 +11,7 @@ export { TransmitLimitedQueue } from "./broadcast-queue.ts";
 export type { Deadline } from "./deadlines.ts";
 export { DeadlineQueue } from "./deadlines.ts";
 export { Fifo } from "./fifo.ts";
+export type { MemberlistLogLevel, MemberlistLogRecord } from "./log-records.ts";
 export {
   kRandomNodes,
   PUSH_PULL_SCALE_THRESHOLD,

@@ -26,6 +26,7 @@ function fakeContext() {
     now: 0,
     timers,
     events: [] as MemberlistEvent[],
+    logs: [] as MemberlistEvent[],
     broadcasts: [] as MemberBroadcastMessage[],
     ctx: undefined as unknown as CoreContext,
     runUntil(t: number, table: MemberTable): void {
@@ -48,7 +49,7 @@ function fakeContext() {
     awareness,
     selfName: "self",
     now: () => f.now,
-    emit: (e) => f.events.push(e),
+    emit: (e) => (e.type === "log" ? f.logs : f.events).push(e),
     applyAwarenessDelta: (d) => awareness.applyDelta(d),
     nextSeqNo: () => 1,
     broadcast: (m) => f.broadcasts.push(m),

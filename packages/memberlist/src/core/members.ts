@@ -24,6 +24,17 @@ import {
   SUSPECT,
   type SuspicionState,
 } from "./context.ts";
+import {
+  badVersionsAliveLog,
+  conflictingAddressLog,
+  markingFailedLog,
+  noVsnAliveLog,
+  refusedAliveLog,
+  refuteAliveLog,
+  refuteDeadLog,
+  refuteSuspectLog,
+  updatingAddressLog,
+} from "./log-records.ts";
 import { randomOffset, shuffle } from "./random.ts";
 import { Suspicion, suspicionParams } from "./suspicion.ts";
 import type { NodeInfo } from "./types.ts";
@@ -196,6 +207,9 @@ export class MemberTable {
       const pMin = vsn[0] as number;
       const pMax = vsn[1] as number;
       if (pMin === 0 || pMax === 0 || pMin > pMax) {
+        ctx.emit(
+          badVersionsAliveLog(a.node, a.addr, a.port, { pMin, pCur: vsn[2] as number, pMax }),
+        );
         ctx.emit({
           type: "rejected",
           kind: "alive",
@@ -209,11 +223,13 @@ export class MemberTable {
     const admit = ctx.delegates.notifyAlive;
     if (admit !== undefined) {
       if (vsn.length < 6) {
+        ctx.emit(noVsnAliveLog(a.node, a.addr, a.port));
         ctx.emit({ type: "rejected", kind: "alive", node: a.node, reason: "Vsn is not present" });
         return;
       }
       const reason = admit.call(ctx.delegates, aliveInfo(a));
       if (reason !== undefined) {
+        ctx.emit(refusedAliveLog(a.node, reason));
         ctx.emit({ type: "rejected", kind: "alive", node: a.node, reason });
         return;
       }
@@ -246,8 +262,10 @@ export class MemberTable {
       const reclaimMs = ctx.options.deadNodeReclaimTimeMs;
       const canReclaim = reclaimMs > 0 && now - r.stateChange > reclaimMs;
       if (r.state === LEFT || (r.state === DEAD && canReclaim)) {
+        ctx.emit(updatingAddressLog(r.name, r, a));
         updatesNode = true;
       } else {
+        ctx.emit(conflictingAddressLog(r.name, r, a));
         const existing = nodeInfo(r);
         const other = aliveInfo(a);
         ctx.delegates.notifyConflict?.(existing, other);
@@ -275,6 +293,7 @@ export class MemberTable {
         return;
       }
       this.refute(r, a.incarnation, "alive", undefined);
+      ctx.emit(refuteAliveLog(a.node, a.addr, a.port, a.meta, r.meta, a.vsn, r.vsn));
     } else {
       ctx.broadcast(a, opts.finished);
       if (vsn.length > 0) r.vsn = normalizeVsn(vsn);
@@ -318,6 +337,7 @@ export class MemberTable {
 
     if (r.name === ctx.selfName) {
       this.refute(r, s.incarnation, "suspect", s.from);
+      ctx.emit(refuteSuspectLog(s.from));
       return;
     }
     ctx.broadcast(s);
@@ -355,6 +375,7 @@ export class MemberTable {
     const state = this.suspicions.get(r);
     if (state === undefined || state.suspicion !== suspicion || r.state !== SUSPECT) return;
     state.timer = undefined;
+    this.ctx.emit(markingFailedLog(r.name, suspicion.confirmations));
     this.deadNode({
       type: "dead",
       incarnation: r.incarnation,
@@ -378,6 +399,7 @@ export class MemberTable {
     if (r.name === ctx.selfName) {
       if (!this.left) {
         this.refute(r, d.incarnation, "dead", d.from);
+        ctx.emit(refuteDeadLog(d.from));
         return;
       }
       ctx.broadcast(d, finished);

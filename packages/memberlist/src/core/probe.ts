@@ -27,6 +27,13 @@ import {
   type TimerPayload,
 } from "./context.ts";
 import type { Deadline } from "./deadlines.ts";
+import {
+  failedFallbackPingLog,
+  failedPingLog,
+  fallbackOnlyLog,
+  suspectFailedLog,
+  unexpectedPingLog,
+} from "./log-records.ts";
 import { kRandomNodes } from "./math.ts";
 import { type MemberTable, nodeInfo } from "./members.ts";
 
@@ -186,6 +193,7 @@ export class Prober {
     run.timeoutTimer = undefined;
     const ctx = this.ctx;
     const target = run.target;
+    ctx.emit(failedPingLog(target.name));
     const self = ctx.selfName;
     const peers = kRandomNodes(
       ctx.random,
@@ -219,15 +227,19 @@ export class Prober {
         timeoutMs,
         (reply) => {
           if (this.running !== run) return { ok: false, error: "probe already finished" };
-          if (!("type" in reply)) return { ok: false, error: reply.error };
+          if (!("type" in reply)) {
+            // Go keeps quiet about dial errors ("if the node is actually dead we expect this").
+            if (reply.connected === true) ctx.emit(failedFallbackPingLog(reply.error));
+            return { ok: false, error: reply.error };
+          }
           if (reply.type !== "ack") {
+            ctx.emit(failedFallbackPingLog(`Unexpected ${reply.type} reply to a ping`));
             return { ok: false, error: `unexpected ${reply.type} reply to a ping` };
           }
           if (reply.seqNo !== run.seqNo) {
-            return {
-              ok: false,
-              error: `sequence number from ack (${reply.seqNo}) doesn't match ping (${run.seqNo})`,
-            };
+            const error = `sequence number from ack (${reply.seqNo}) doesn't match ping (${run.seqNo})`;
+            ctx.emit(failedFallbackPingLog(`S${error.slice(1)}`));
+            return { ok: false, error };
           }
           run.tcpOk = true;
           return { ok: true, error: undefined };
@@ -247,6 +259,7 @@ export class Prober {
     }
     const ctx = this.ctx;
     if (run.tcpOk) {
+      ctx.emit(fallbackOnlyLog(run.target.name));
       ctx.emit({ type: "probe-fallback", node: run.target.name });
       this.finish(run, -1);
       this.afterProbe();
@@ -259,6 +272,7 @@ export class Prober {
       delta += 1;
     }
     this.finish(run, delta);
+    ctx.emit(suspectFailedLog(run.target.name));
     this.table.suspectNode({
       type: "suspect",
       incarnation: run.targetIncarnation,
@@ -287,6 +301,7 @@ export class Prober {
   handlePing(from: string, p: PingMessage): void {
     const ctx = this.ctx;
     if (p.node !== "" && p.node !== ctx.selfName) {
+      ctx.emit(unexpectedPingLog(p.node, from));
       ctx.emit({ type: "dropped", from, reason: `ping for unexpected node ${p.node}` });
       return;
     }

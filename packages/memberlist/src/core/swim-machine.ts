@@ -79,6 +79,7 @@ import {
   MAX_COMPOUND_PARTS,
   USER_MSG_OVERHEAD,
 } from "./gossip.ts";
+import { pushPullFailedLog, unexpectedStreamPingLog } from "./log-records.ts";
 import { kRandomNodes, pushPullScaleMs } from "./math.ts";
 import { MemberTable, nodeInfo } from "./members.ts";
 import { Prober } from "./probe.ts";
@@ -259,6 +260,7 @@ export class SwimMachine {
     switch (msg.type) {
       case "ping": {
         if (msg.node !== "" && msg.node !== this.selfName) {
+          this.emit(unexpectedStreamPingLog(msg.node, from));
           this.emit({ type: "dropped", from, reason: `ping for unexpected node ${msg.node}` });
           return undefined;
         }
@@ -711,6 +713,8 @@ export class SwimMachine {
       else if (reply.type === "error") error = `remote error: ${reply.error}`;
       else if (reply.type !== "push-pull") error = `unexpected ${reply.type} reply to push/pull`;
       else error = mergeRemoteState(this.ctx, this.table, reply, join);
+      // Go logs failed periodic exchanges; a failed join is reported by the caller.
+      if (!join && error !== undefined) this.emit(pushPullFailedLog(node ?? to, error));
       this.emit({ type: "push-pull", exchange, peer: to, join, ok: error === undefined, error });
       if (!join) this.armPushPull();
       return { ok: error === undefined, error };

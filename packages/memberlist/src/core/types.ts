@@ -12,6 +12,7 @@ import type {
   PushPullMessage,
   StreamMessage,
 } from "@serf-ts/wire";
+import type { MemberlistLogRecord } from "./log-records.ts";
 
 /** A snapshot of one member as seen by the local node (Go `Node` + incarnation). */
 export interface NodeInfo {
@@ -92,7 +93,9 @@ export type MemberlistEvent =
   /** An input was ignored (ping for another node, unexpected stream message, …). */
   | { readonly type: "dropped"; readonly from: string; readonly reason: string }
   /** A probe failed over UDP but the TCP fallback ping reached the node (Go WARN). */
-  | { readonly type: "probe-fallback"; readonly node: string };
+  | { readonly type: "probe-fallback"; readonly node: string }
+  /** One of memberlist 0.2.2's log lines (Go's level and wording), for the driver's logger. */
+  | MemberlistLogRecord;
 
 /** A UDP datagram to send. */
 export interface PacketTransmit {
@@ -146,6 +149,11 @@ export type StreamReply = StreamMessage;
 /** A stream exchange that failed (dial error, timeout, connection closed, decode error). */
 export interface StreamFailure {
   readonly error: string;
+  /**
+   * True when the connection was established before the failure (write, read, decode or a
+   * timeout after the dial). Go logs a failed TCP fallback ping only then.
+   */
+  readonly connected?: boolean;
 }
 
 /** Outcome of a stream exchange as judged by the core. */

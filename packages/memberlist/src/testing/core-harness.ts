@@ -79,7 +79,21 @@ export function pushStateOf(
 export interface Drained {
   readonly transmits: Transmit[];
   readonly packets: PacketTransmit[];
+  /** Every event but the log records. */
   readonly events: MemberlistEvent[];
+  /** The `log` events, as `[LEVEL] memberlist: message` lines. */
+  readonly logs: string[];
+}
+
+/** Splits log records off the events. */
+function splitLogs(all: MemberlistEvent[]): { events: MemberlistEvent[]; logs: string[] } {
+  const events: MemberlistEvent[] = [];
+  const logs: string[] = [];
+  for (const e of all) {
+    if (e.type === "log") logs.push(`[${e.level}] memberlist: ${e.message}`);
+    else events.push(e);
+  }
+  return { events, logs };
 }
 
 /** A machine under test with a clock and helpers. */
@@ -116,7 +130,7 @@ export class CoreHarness {
       events.push(e);
     }
     const packets = transmits.filter((t): t is PacketTransmit => t.kind === "packet");
-    return { transmits, packets, events };
+    return { transmits, packets, ...splitLogs(events) };
   }
 
   /** Feeds one datagram's messages at the current time. */
@@ -130,6 +144,7 @@ export class CoreHarness {
     const end = this.now + ms;
     const transmits: Transmit[] = [];
     const events: MemberlistEvent[] = [];
+    const logs: string[] = [];
     for (;;) {
       const next = this.machine.pollTimeout();
       if (next === undefined || next > end) break;
@@ -138,10 +153,11 @@ export class CoreHarness {
       const d = this.drain();
       transmits.push(...d.transmits);
       events.push(...d.events);
+      logs.push(...d.logs);
     }
     this.now = end;
     const packets = transmits.filter((t): t is PacketTransmit => t.kind === "packet");
-    return { transmits, packets, events };
+    return { transmits, packets, events, logs };
   }
 
   /** Adds known peers by feeding alive messages (drains the outputs). */

@@ -458,7 +458,7 @@ export class SerfMachine {
       selfName: this.name,
       now: () => this.nowMs,
       localAlive: () => this.stateValue === "alive",
-      emitMember: (type, member) => this.emitMember(type, member),
+      emitMember: (type, member, forced) => this.emitMember(type, member, forced === true),
       refuteLeave: () => {
         this.log.debug("refuting an older leave intent");
         this.broadcastJoin(this.clock.time());
@@ -993,6 +993,9 @@ export class SerfMachine {
           break;
         case "update":
           this.table.nodeUpdated(ev.node);
+          break;
+        case "log": // at once, so memberlist's line precedes serf's for the same change (as in Go)
+          this.emit({ type: "memberlist", event: ev });
           break;
         default:
           this.defer(() => this.onMemberlistEvent(ev));
@@ -1927,8 +1930,8 @@ export class SerfMachine {
   // -------------------------------------------------------------------------------------------
   // Member events, snapshot records, queue depth
 
-  private emitMember(type: SerfMemberEventType, member: Member): void {
-    this.emit({ type, members: [member] });
+  private emitMember(type: SerfMemberEventType, member: Member, forced = false): void {
+    this.emit(forced ? { type, members: [member], forced } : { type, members: [member] });
     const sink = this.sink;
     if (sink === undefined || this.snapLeaving) return;
     if (type === "member-join") {

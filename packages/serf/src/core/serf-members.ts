@@ -42,6 +42,7 @@ export interface MemberTableContext {
   emitMember(
     type: "member-join" | "member-leave" | "member-failed" | "member-update" | "member-reap",
     member: Member,
+    forced?: boolean,
   ): void;
   /** Broadcasts a fresh join intent to refute a leave intent about ourselves. */
   refuteLeave(): void;
@@ -231,7 +232,7 @@ export class SerfMemberTable {
         s.member = withStatus(s.member, MemberStatus.LEFT);
         removeFrom(this.failed, s.member.name);
         this.left.push(s);
-        ctx.emitMember("member-leave", s.member);
+        ctx.emitMember("member-leave", s.member, true);
         if (msg.prune) this.prune(s);
         return true;
       case MemberStatus.LEAVING:
@@ -274,17 +275,17 @@ export class SerfMemberTable {
     const status = s.member.status;
     if (status === MemberStatus.LEAVING || status === MemberStatus.LEFT)
       removeFrom(this.left, name);
-    this.erase(s);
+    this.erase(s, true);
   }
 
   /** Go `eraseNode`: forget the member and emit `member-reap`. */
-  erase(s: MemberState): void {
+  erase(s: MemberState, forced = false): void {
     const name = s.member.name;
     this.members.delete(name);
     removeFrom(this.failed, name);
     removeFrom(this.left, name);
     this.ctx.onErase(name);
-    this.ctx.emitMember("member-reap", s.member);
+    this.ctx.emitMember("member-reap", s.member, forced);
   }
 
   /**
