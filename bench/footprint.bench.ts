@@ -195,7 +195,9 @@ async function main(): Promise<void> {
   // CLI starts, interleaved (the agents idle meanwhile).
   const starts: Record<string, number[]> = {};
   const add = (k: string, ms: number): void => {
-    (starts[k] ??= []).push(ms);
+    const list = starts[k] ?? [];
+    list.push(ms);
+    starts[k] = list;
   };
   for (let i = 0; i < START_REPEATS; i++) {
     add("node", await timeRun(process.execPath, ["-e", ""]));
