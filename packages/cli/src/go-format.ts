@@ -4,6 +4,8 @@
  * `%#v` of values decoded by go-msgpack into `interface{}` (what `serf monitor` prints).
  */
 
+import { goStringToBytes, hasRawBytes } from "@serf-ts/wire";
+
 // ---------------------------------------------------------------------------------------------
 // UTF-8 as Go sees it
 
@@ -57,9 +59,9 @@ export function goDecodeUtf8(bytes: Uint8Array): string {
 
 const textEncoder = new TextEncoder();
 
-/** UTF-8 bytes of a string (Go strings are bytes). */
+/** UTF-8 bytes of a string (Go strings are bytes: raw bytes kept by @serf-ts/wire come back). */
 export function utf8(s: string): Uint8Array {
-  return textEncoder.encode(s);
+  return hasRawBytes(s) ? goStringToBytes(s) : textEncoder.encode(s);
 }
 
 /** Byte length of `s` in UTF-8 (Go's `len(s)`). */

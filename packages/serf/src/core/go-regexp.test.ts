@@ -161,6 +161,10 @@ describe("compileGoRegexp: Go regexp.MatchString semantics", () => {
     expect(ff).toBe(true);
     expect(goRegexpMatch("^\\x{fffd}$", new Uint8Array([0xff]))).toBe(true);
     expect(goRegexpMatch("^..$", new Uint8Array([0xc3, 0xbf]))).toBe(false); // one rune
+    // A raw byte kept in a string (wire's lone-surrogate mapping) matches as Go's U+FFFD.
+    expect(match("^a\\x{fffd}b$", "a\udcffb")).toBe(true);
+    expect(match("^a.b$", "a\udcffb")).toBe(true);
+    expect(match("^a..b$", "a\udcff\udcfeb")).toBe(true);
   });
 
   it("matches hostile patterns in linear time (no backtracking)", () => {

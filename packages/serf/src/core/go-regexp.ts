@@ -15,6 +15,7 @@
  * Pure (no I/O, no clock): usable in the sans-I/O core.
  */
 
+import { goStringToBytes, hasRawBytes } from "@serf-ts/wire";
 import { RE2JS } from "re2js";
 
 /** A compiled Go regexp: `test` is Go `(*Regexp).Match`/`MatchString`, an unanchored search. */
@@ -85,7 +86,11 @@ class Re2GoRegexp implements GoRegexp {
     this.#re = re;
   }
   test(input: string | Uint8Array): boolean {
-    return this.#re.test(input);
+    // A string holding raw bytes of a Go string (see @serf-ts/wire goStringFromBytes) is
+    // matched as those bytes, as Go matches them: each invalid byte is one U+FFFD.
+    return this.#re.test(
+      typeof input === "string" && hasRawBytes(input) ? goStringToBytes(input) : input,
+    );
   }
 }
 
