@@ -4,8 +4,14 @@
  * machine (a backtracking engine needs minutes on these inputs, re2js microseconds).
  */
 
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { describe, expect, it } from "vitest";
+import { compileGoRegexp } from "./core/go-regexp.ts";
 import { evaluateFilters } from "./core/query-filters.ts";
+
+setFlagsFromString("--expose-gc");
+const gc = runInNewContext("gc") as () => void;
 
 describe("query filter evaluation time", () => {
   it("evaluates hostile filters over 512 bytes of tags in linear time (well under 10 ms)", () => {
@@ -35,4 +41,23 @@ describe("query filter evaluation time", () => {
       }
     }
   });
+
+  it("keeps compiled filters small: 16 hostile regexps hold a few MB, not 140 MB", () => {
+    // Each of these grows re2js's lazy DFA to its 8 MiB budget on a 481-byte value.
+    const value = `${"a".repeat(480)}!`;
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    const kept = [];
+    for (let i = 0; i < 16; i++) {
+      const r = compileGoRegexp(`(?:\\pL*a){${900 + i}}`);
+      if (!r.ok) throw new Error(r.message);
+      expect(r.regexp.test(value)).toBe(false);
+      kept.push(r.regexp);
+    }
+    gc();
+    const grownMb = (process.memoryUsage().heapUsed - before) / 1e6;
+    expect(kept).toHaveLength(16);
+    // ~6 MB measured; ~140 MB when every DFA is kept (the query filter cache holds 64).
+    expect(grownMb).toBeLessThan(60);
+  }, 120_000);
 });

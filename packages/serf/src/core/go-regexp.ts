@@ -78,6 +78,19 @@ function findAngleGroup(expr: string): boolean {
   return false;
 }
 
+/**
+ * DFA cache a compiled regexp may keep between evaluations. re2js's lazy DFA may grow to 8 MiB
+ * per regexp; kept by a cache of compiled filters (64 entries), hostile queries could make
+ * an agent hold half a gigabyte. Above this, the DFA is dropped after each evaluation (rebuilt
+ * on the next one: slower, bounded memory).
+ */
+export const MAX_RETAINED_DFA_BYTES = 256 * 1024;
+
+/** The fields of re2js's lazy DFA read here (re2js 2.x; guarded in case they change). */
+interface LazyDfaHolder {
+  lazyDFA: { readonly maxMem?: unknown; readonly memBudget?: unknown } | null;
+}
+
 class Re2GoRegexp implements GoRegexp {
   readonly source: string;
   readonly #re: RE2JS;
@@ -88,9 +101,22 @@ class Re2GoRegexp implements GoRegexp {
   test(input: string | Uint8Array): boolean {
     // A string holding raw bytes of a Go string (see @serf-ts/wire goStringFromBytes) is
     // matched as those bytes, as Go matches them: each invalid byte is one U+FFFD.
-    return this.#re.test(
-      typeof input === "string" && hasRawBytes(input) ? goStringToBytes(input) : input,
-    );
+    const subject =
+      typeof input === "string" && hasRawBytes(input) ? goStringToBytes(input) : input;
+    const matched = this.#re.test(subject);
+    this.#trimDfa();
+    return matched;
+  }
+  /** Drops a large lazy DFA (see `MAX_RETAINED_DFA_BYTES`). */
+  #trimDfa(): void {
+    const holder = this.#re.re2() as unknown as LazyDfaHolder;
+    const dfa = holder.lazyDFA;
+    if (dfa === null || dfa === undefined) return;
+    const used =
+      typeof dfa.maxMem === "number" && typeof dfa.memBudget === "number"
+        ? dfa.maxMem - dfa.memBudget
+        : Number.POSITIVE_INFINITY;
+    if (used > MAX_RETAINED_DFA_BYTES) holder.lazyDFA = null;
   }
 }
 
