@@ -244,7 +244,8 @@ export function invokeEventScript(
     slowTimer.unref?.();
 
     const env = scriptEnv(self, event, options.env);
-    const [file, args] = spawnArgs(shell, script, rawEnvPrelude(env));
+    const prelude = process.platform === "win32" ? "" : rawEnvPrelude(env);
+    const [file, args] = spawnArgs(shell, script, prelude);
     let child: ReturnType<typeof spawn>;
     try {
       child = spawn(file, args, {
