@@ -13,8 +13,8 @@
 
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { type Tags, tagRecord } from "./config/agent-config.ts";
-import { decodeGoBase64, GoBase64Error } from "./gocompat/base64.ts";
-import { type GoJsonValue, GoJsonError, unmarshalGoJson } from "./gocompat/json.ts";
+import { decodeGoBase64, GoBase64Error } from "@serf-ts/wire/gocompat";
+import { type GoJsonValue, GoJsonError, unmarshalGoJson } from "@serf-ts/wire/gocompat";
 
 /** A tags or keyring file problem; `message` is Go's text. */
 export class AgentFileError extends Error {

@@ -74,9 +74,9 @@ import { mdnsInterfaceAddress } from "./discovery/mdns-common.ts";
 import { EventHandlerRunner } from "./event-handlers/event-handler-runner.ts";
 import { type EventScript, parseEventScripts } from "./event-handlers/event-filter.ts";
 import { describeEvent, type HandlerEvent } from "./event-handlers/events.ts";
-import { formatGoDurationMs } from "./gocompat/duration.ts";
+import { formatGoDurationMs } from "@serf-ts/wire/gocompat";
 import { canonicalIP, type HostLookup } from "./gocompat/net.ts";
-import { goQuote } from "./gocompat/quote.ts";
+import { goQuote } from "@serf-ts/wire/gocompat";
 import { checkLogLevel, type LogLevel } from "./logging/log-level.ts";
 import { type ComponentLogger, Logger, type LogOutput } from "./logging/logger.ts";
 import {

@@ -104,9 +104,6 @@ export {
 } from "./logging/logger.ts";
 export { type SyslogSink, SyslogPriority, toSyslog } from "./logging/syslog.ts";
 
-// Go-compatible text helpers the CLI needs too
-export { formatGoDurationMs, parseGoDurationMs } from "./gocompat/duration.ts";
-
 // mDNS discovery (`serf agent -discover=CLUSTER`)
 export { AgentMdns, type AgentMdnsOptions } from "./discovery/agent-mdns.ts";
 export {

@@ -3,37 +3,16 @@ import {
   columnize,
   goArray,
   goBytesOrNil,
-  goDecodeUtf8,
   goFixed,
   goJson,
   goJsonString,
   goMap,
-  goQuote,
   goSharpV,
   goString,
   goUint,
   utf8,
 } from "./go-format.ts";
 import { Ui } from "./ui.ts";
-
-describe("goQuote (strconv.Quote)", () => {
-  it("escapes like Go", () => {
-    expect(goQuote("nobody")).toBe('"nobody"');
-    expect(goQuote('a"b\\c')).toBe('"a\\"b\\\\c"');
-    expect(goQuote("\n\t\x07\x00\x7f")).toBe('"\\n\\t\\a\\x00\\x7f"');
-    expect(goQuote("héllo ☃")).toBe('"héllo ☃"');
-    expect(goQuote("\u200b")).toBe('"\\u200b"');
-  });
-});
-
-describe("goDecodeUtf8", () => {
-  it("replaces each invalid byte with one U+FFFD, as Go's range loop", () => {
-    expect(goDecodeUtf8(new Uint8Array([0x61, 0xe2, 0x82, 0x62]))).toBe("a\ufffd\ufffdb");
-    expect(goDecodeUtf8(new Uint8Array([0xed, 0xa0, 0x80]))).toBe("\ufffd\ufffd\ufffd");
-    expect(goDecodeUtf8(new Uint8Array([0xe2, 0x98, 0x83]))).toBe("☃");
-    expect(goDecodeUtf8(new Uint8Array([0xf0, 0x9f, 0x98, 0x80]))).toBe("😀");
-  });
-});
 
 describe("goJson (json.MarshalIndent)", () => {
   it("indents, sorts map keys, keeps struct order, escapes HTML", () => {

@@ -4,100 +4,20 @@
  * `%#v` of values decoded by go-msgpack into `interface{}` (what `serf monitor` prints).
  */
 
-import { goStringToBytes, hasRawBytes } from "@serf-ts/wire";
+import { goQuote, utf8Bytes } from "@serf-ts/wire/gocompat";
 
 // ---------------------------------------------------------------------------------------------
-// UTF-8 as Go sees it
+// UTF-8 and strconv.Quote: shared with the agent (`@serf-ts/wire/gocompat`)
 
-/**
- * Decodes bytes the way Go's `for range string` does: every byte that does not start a valid
- * UTF-8 sequence becomes one U+FFFD (WHATWG decoders may merge several bytes into one).
- */
-export function goDecodeUtf8(bytes: Uint8Array): string {
-  let out = "";
-  let i = 0;
-  while (i < bytes.length) {
-    const b0 = bytes[i]!;
-    if (b0 < 0x80) {
-      out += String.fromCharCode(b0);
-      i += 1;
-      continue;
-    }
-    let need = 0;
-    let cp = 0;
-    let min = 0;
-    if (b0 >= 0xc2 && b0 <= 0xdf) {
-      need = 1;
-      cp = b0 & 0x1f;
-      min = 0x80;
-    } else if (b0 >= 0xe0 && b0 <= 0xef) {
-      need = 2;
-      cp = b0 & 0x0f;
-      min = 0x800;
-    } else if (b0 >= 0xf0 && b0 <= 0xf4) {
-      need = 3;
-      cp = b0 & 0x07;
-      min = 0x10000;
-    }
-    let ok = need > 0;
-    for (let k = 1; ok && k <= need; k++) {
-      const b = bytes[i + k];
-      if (b === undefined || (b & 0xc0) !== 0x80) ok = false;
-      else cp = (cp << 6) | (b & 0x3f);
-    }
-    if (ok && (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))) ok = false;
-    if (ok) {
-      out += String.fromCodePoint(cp);
-      i += need + 1;
-    } else {
-      out += "\ufffd";
-      i += 1;
-    }
-  }
-  return out;
-}
-
-const textEncoder = new TextEncoder();
-
-/** UTF-8 bytes of a string (Go strings are bytes: raw bytes kept by @serf-ts/wire come back). */
-export function utf8(s: string): Uint8Array {
-  return hasRawBytes(s) ? goStringToBytes(s) : textEncoder.encode(s);
-}
+export { decodeUtf8Go as goDecodeUtf8, goQuote, utf8Bytes as utf8 } from "@serf-ts/wire/gocompat";
 
 /** Byte length of `s` in UTF-8 (Go's `len(s)`). */
-export function byteLength(s: string): number {
-  return utf8(s).length;
+function byteLength(s: string): number {
+  return utf8Bytes(s).length;
 }
-
-// ---------------------------------------------------------------------------------------------
-// strconv.Quote
-
-const PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]$/u;
 
 function hex(n: number, width: number): string {
   return n.toString(16).padStart(width, "0");
-}
-
-/** Go's `strconv.Quote` (`%q` of a string). */
-export function goQuote(s: string): string {
-  let out = '"';
-  for (const ch of s) {
-    const cp = ch.codePointAt(0)!;
-    if (ch === '"' || ch === "\\") out += `\\${ch}`;
-    else if (cp >= 0xd800 && cp <= 0xdfff) out += "\\ufffd";
-    else if (PRINTABLE.test(ch)) out += ch;
-    else if (ch === "\x07") out += "\\a";
-    else if (ch === "\b") out += "\\b";
-    else if (ch === "\f") out += "\\f";
-    else if (ch === "\n") out += "\\n";
-    else if (ch === "\r") out += "\\r";
-    else if (ch === "\t") out += "\\t";
-    else if (ch === "\v") out += "\\v";
-    else if (cp < 0x20 || cp === 0x7f) out += `\\x${hex(cp, 2)}`;
-    else if (cp < 0x10000) out += `\\u${hex(cp, 4)}`;
-    else out += `\\U${hex(cp, 8)}`;
-  }
-  return `${out}"`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -136,8 +56,8 @@ export function goJsonString(s: string): string {
 
 /** Go's byte-wise string order (`sort.Strings`). */
 export function goCompare(a: string, b: string): number {
-  const x = utf8(a);
-  const y = utf8(b);
+  const x = utf8Bytes(a);
+  const y = utf8Bytes(b);
   const n = Math.min(x.length, y.length);
   for (let i = 0; i < n; i++) {
     if (x[i] !== y[i]) return x[i]! - y[i]!;

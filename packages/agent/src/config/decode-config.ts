@@ -11,7 +11,7 @@
  * (`"protocol": "5"` is an error) except that a JSON number fills an int field truncated.
  */
 
-import { GoDurationError, parseGoDurationMs } from "../gocompat/duration.ts";
+import { GoDurationError, parseGoDurationMs } from "@serf-ts/wire/gocompat";
 import {
   decodeGoJsonStream,
   formatGoValue,
@@ -20,7 +20,7 @@ import {
   GoJsonError,
   goKindName,
   goTypeName,
-} from "../gocompat/json.ts";
+} from "@serf-ts/wire/gocompat";
 import { type AgentConfig, emptyConfig, tagRecord } from "./agent-config.ts";
 
 /** Why a config file's contents were rejected; `message` is Go's text (without the path). */

@@ -4,8 +4,8 @@
  * `-config-file`, `-config-dir`.
  */
 
-import { GoDurationError, parseGoDurationMs } from "../gocompat/duration.ts";
-import { type FlagKind, GoFlagError, parseGoFlags } from "../gocompat/flag-set.ts";
+import { GoDurationError, parseGoDurationMs } from "@serf-ts/wire/gocompat";
+import { type FlagKind, GoFlagError, parseGoFlags } from "@serf-ts/wire/gocompat";
 import { type AgentConfig, emptyConfig } from "./agent-config.ts";
 import { ConfigError, ConfigErrorCode } from "./config-error.ts";
 import { InvalidTagError, unmarshalTags } from "./tags.ts";

@@ -5,7 +5,7 @@
 
 import { existsSync } from "node:fs";
 import { hostname as osHostname, networkInterfaces } from "node:os";
-import { formatGoDurationMs } from "../gocompat/duration.ts";
+import { formatGoDurationMs } from "@serf-ts/wire/gocompat";
 import { parseEventScripts, validateEventScripts } from "../event-handlers/event-filter.ts";
 import { type AgentConfig, AgentDefaults, defaultConfig } from "./agent-config.ts";
 import { ConfigError, ConfigErrorCode } from "./config-error.ts";

@@ -3,7 +3,7 @@
  * advertise addresses, the encryption key and the profile.
  */
 
-import { decodeGoBase64, GoBase64Error } from "../gocompat/base64.ts";
+import { decodeGoBase64, GoBase64Error } from "@serf-ts/wire/gocompat";
 import {
   GoAddrError,
   GoLookupError,

@@ -22,7 +22,7 @@
 
 import { goStringToBytes, hasRawBytes, utf8Decode } from "@serf-ts/wire";
 import { spawn } from "node:child_process";
-import { formatGoDurationMs } from "../gocompat/duration.ts";
+import { formatGoDurationMs } from "@serf-ts/wire/gocompat";
 import { CircularBuffer } from "./circular-buffer.ts";
 import {
   describeEvent,

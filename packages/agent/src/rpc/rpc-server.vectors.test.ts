@@ -8,7 +8,6 @@
 
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import {
   decodeRecord,
   decodeRequestHeader,
@@ -20,15 +19,14 @@ import {
   responseBodyFollows,
 } from "@serf-ts/wire/rpc";
 import { randomLoopbackIp } from "@serf-ts/testkit";
+import { vectorsDir } from "@serf-ts/wire/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { JoinError } from "./agent-backend.ts";
 import { RpcServer } from "./rpc-server.ts";
 import { MemoryAgentBackend } from "./testing/memory-backend.ts";
 import { RawRpcClient } from "./testing/raw-client.ts";
 
-const VECTORS_DIR =
-  process.env.SERF_TS_VECTORS_DIR ||
-  fileURLToPath(new URL("../../../../../shared/protocol/vectors/", import.meta.url));
+const VECTORS_DIR = vectorsDir();
 
 interface Frame {
   readonly dir: "client->agent" | "agent->client";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { seededRandom } from "../core/random.ts";
-import { VivaldiClient } from "./client.ts";
+import { latencyMedian, VivaldiClient } from "./client.ts";
 import {
   DEFAULT_VIVALDI_CONFIG,
   durationNsToSeconds,
@@ -106,16 +106,14 @@ describe("VivaldiClient (ported from Go client_test.go)", () => {
     // adjustment sample it records (rtt − raw distance) for two identical clients.
     const seq = [0.201, 0.2, 0.207, 1.9, 0.203, 0.199, 0.211];
     const medians = [0.201, 0.201, 0.201, 0.207, 0.207, 0.203, 0.203];
-    const filter = (samples: number[]): number => {
-      const sorted = [...samples].sort((a, b) => a - b);
-      return sorted[Math.floor(sorted.length / 2)] as number;
-    };
     const window: number[] = [];
     seq.forEach((s, i) => {
       window.push(s);
       if (window.length > 3) window.shift();
-      close(filter(window), medians[i] as number);
+      close(latencyMedian(window), medians[i] as number);
     });
+    // An even window takes the upper median, as Go's sort-and-index does.
+    expect(latencyMedian([0.4, 0.1, 0.3, 0.2])).toBe(0.3);
     // And through the real client: a glitch is medianed out, so two clients fed the same
     // samples except for the glitch end up identical after the glitch leaves the window.
     const a = new VivaldiClient(seededRandom(1), config);

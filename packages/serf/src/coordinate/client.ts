@@ -150,8 +150,7 @@ export class VivaldiClient {
     samples.push(rttSeconds);
     if (samples.length > this.config.latencyFilterSize) samples.shift();
     this.#latencySamples.set(node, samples);
-    const sorted = [...samples].sort((a, b) => a - b);
-    return sorted[Math.floor(sorted.length / 2)] as number;
+    return latencyMedian(samples);
   }
 
   #updateVivaldi(other: Coordinate, rttSeconds: number): void {
@@ -187,4 +186,14 @@ export class VivaldiClient {
     const force = -1.0 * (q * q);
     this.#coord = applyForce(this.config, this.#coord, force, this.#origin, this.#random);
   }
+}
+
+/**
+ * The median of a latency window as Go's `latencyFilter` takes it: the element at index
+ * `floor(n / 2)` of the sorted samples (the upper median for an even count). `samples` is not
+ * modified and must not be empty.
+ */
+export function latencyMedian(samples: readonly number[]): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] as number;
 }

@@ -21,9 +21,9 @@ const vector = JSON.parse(
 const vectorText = vector.lines.map((l) => `${l}\n`).join("");
 
 describe("snapshot format (§13)", () => {
-  it("resolves the vectors directory next to the repository", () => {
+  it("resolves the vectors directory inside the repository", () => {
     if (process.env.SERF_TS_VECTORS_DIR === undefined) {
-      expect(vectorsDir()).toMatch(/shared\/protocol\/vectors\/?$/);
+      expect(vectorsDir()).toMatch(/packages\/wire\/test\/vectors\/?$/);
     }
   });
 

@@ -20,7 +20,7 @@
  * reports it as `tornTail` and does not turn it into a record.
  */
 
-import { joinHostPort, utf8Decode } from "@serf-ts/wire";
+import { joinHostPort, utf8Decode, utf8Encode } from "@serf-ts/wire";
 
 /** One line of a snapshot. */
 export type SnapshotRecord =
@@ -120,7 +120,7 @@ export function parseSnapshotLine(line: string): SnapshotRecord {
 /** UTF-8 length of `s` (exact when it could exceed `limit`; cheap when it cannot). */
 function utf8Length(s: string, limit: number): number {
   if (s.length * 3 <= limit) return s.length; // cannot exceed: skip the encode
-  return new TextEncoder().encode(s).length;
+  return utf8Encode(s).length;
 }
 
 /** Parses a whole snapshot (text, or the raw file bytes). */

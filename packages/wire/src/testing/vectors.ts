@@ -1,11 +1,11 @@
 /**
- * Test helpers: loading the captured interop vectors (`shared/protocol/vectors/*.json`) and
- * hex conversion. The directory is `SERF_TS_VECTORS_DIR` when set, else the repository's
- * `shared/protocol/vectors/` next to `main/`.
+ * Test helpers: loading the captured interop vectors (`packages/wire/test/vectors/*.json`, a copy
+ * of `shared/protocol/vectors/`) and hex conversion. The directory is `SERF_TS_VECTORS_DIR` when
+ * set, else the copy inside this repository.
  */
 
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /** A parsed JSON value. */
@@ -23,23 +23,18 @@ export interface VectorFile {
 }
 
 /**
- * Absolute path of the vectors directory: `SERF_TS_VECTORS_DIR` when set, else the first
- * `shared/protocol/vectors` found walking up from this file (the checkout sits beside
- * `shared/`). Throws when there is none, so vector tests cannot pass vacuously.
+ * Absolute path of the vectors directory: `SERF_TS_VECTORS_DIR` when set, else the wire package's
+ * `test/vectors/` (the same two levels up from `src/testing/` and from `dist/testing/`). Throws
+ * when it is missing, so vector tests cannot pass vacuously.
  */
 export function vectorsDir(): string {
   const env = process.env.SERF_TS_VECTORS_DIR;
   if (env !== undefined && env !== "") return env;
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const candidate = join(dir, "shared", "protocol", "vectors");
-    if (existsSync(candidate)) return candidate;
-    const parent = dirname(dir);
-    if (parent === dir) {
-      throw new Error("no shared/protocol/vectors above this checkout; set SERF_TS_VECTORS_DIR");
-    }
-    dir = parent;
+  const dir = fileURLToPath(new URL("../../test/vectors/", import.meta.url));
+  if (!existsSync(dir)) {
+    throw new Error(`no interop vectors at ${dir}; set SERF_TS_VECTORS_DIR`);
   }
+  return dir;
 }
 
 /**

@@ -12,11 +12,16 @@
  * `invalid boolean value "v" for -x: parse error`.
  */
 
+import { GoDurationError, parseGoDuration } from "./duration.ts";
 import { goQuote } from "./quote.ts";
 import { GoNumError, parseGoBool, parseGoInt } from "./strconv.ts";
 
-/** Value kinds: `int` is a Go `int` (64-bit, base-0 syntax such as `0x10`). */
-export type FlagKind = "string" | "bool" | "int" | "list";
+/**
+ * Value kinds: `int` is a Go `int` (64-bit, base-0 syntax such as `0x10`), `duration` a
+ * `time.Duration` (`time.ParseDuration` syntax), `list` a repeatable string (serf's
+ * `AppendSliceValue`).
+ */
+export type FlagKind = "string" | "bool" | "int" | "duration" | "list";
 
 /** Why parsing stopped: help requested, or a bad command line. */
 export class GoFlagError extends Error {
@@ -32,7 +37,10 @@ export class GoFlagError extends Error {
 export interface GoFlagResult {
   readonly strings: Map<string, string>;
   readonly bools: Map<string, boolean>;
+  /** `int` flags; a value beyond 2^53 is rounded to the nearest double (Go keeps 64 bits). */
   readonly ints: Map<string, number>;
+  /** `duration` flags, in nanoseconds (Go's int64 `time.Duration`). */
+  readonly durations: Map<string, bigint>;
   readonly lists: Map<string, string[]>;
   /** Arguments from the first non-flag on (`--` itself removed). */
   readonly args: string[];
@@ -40,6 +48,8 @@ export interface GoFlagResult {
 
 function numErrorText(err: unknown): string {
   if (err instanceof GoNumError) return err.kind === "range" ? "value out of range" : "parse error";
+  // Go's flag package reports every time.ParseDuration failure as errParse.
+  if (err instanceof GoDurationError) return "parse error";
   throw err;
 }
 
@@ -56,6 +66,7 @@ export function parseGoFlags(
     strings: new Map(),
     bools: new Map(),
     ints: new Map(),
+    durations: new Map(),
     lists: new Map(),
     args: [],
   };
@@ -116,6 +127,15 @@ export function parseGoFlags(
       case "int":
         try {
           result.ints.set(name, Number(parseGoInt(value, 0, 64)));
+        } catch (err) {
+          throw new GoFlagError(
+            `invalid value ${goQuote(value)} for flag -${name}: ${numErrorText(err)}`,
+          );
+        }
+        break;
+      case "duration":
+        try {
+          result.durations.set(name, parseGoDuration(value));
         } catch (err) {
           throw new GoFlagError(
             `invalid value ${goQuote(value)} for flag -${name}: ${numErrorText(err)}`,

@@ -77,3 +77,21 @@ describe("formatGoFloat (%v)", () => {
     expect(formatGoFloat(value)).toBe(text);
   });
 });
+
+describe("strconv.ParseInt(s, 0, 64) as the serf CLI's int flags use it", () => {
+  it("takes base prefixes, leading-0 octal and _ separators; rejects bad syntax and range", () => {
+    expect(parseGoInt("255")).toBe(255n);
+    expect(parseGoInt("-1")).toBe(-1n);
+    expect(parseGoInt("010")).toBe(8n);
+    expect(parseGoInt("0b11")).toBe(3n);
+    expect(parseGoInt("0o17")).toBe(15n);
+    expect(parseGoInt("1_000")).toBe(1000n);
+    expect(parseGoInt("0x_1F")).toBe(31n);
+    for (const bad of ["1__0", "_1", ""]) {
+      expect(() => parseGoInt(bad), bad).toThrow(expect.objectContaining({ kind: "syntax" }));
+    }
+    expect(() => parseGoInt("9223372036854775808")).toThrow(
+      expect.objectContaining({ kind: "range" }),
+    );
+  });
+});

@@ -80,3 +80,20 @@ describe("formatGoDuration", () => {
     expect(formatGoDurationMs(30_000)).toBe("30s");
   });
 });
+
+describe("time.ParseDuration as the serf CLI's duration flags use it", () => {
+  it("parses every unit, fractions and signs; rejects what Go rejects", () => {
+    expect(parseGoDuration("2s")).toBe(2_000_000_000n);
+    expect(parseGoDuration("1.5h")).toBe(5_400_000_000_000n);
+    expect(parseGoDuration("300ms")).toBe(300_000_000n);
+    expect(parseGoDuration("1h2m3s4ms5us6ns")).toBe(3_723_004_005_006n);
+    expect(parseGoDuration("10\u00b5s")).toBe(10_000n);
+    expect(parseGoDuration(".5s")).toBe(500_000_000n);
+    expect(parseGoDuration("-2s")).toBe(-2_000_000_000n);
+    expect(parseGoDuration("0")).toBe(0n);
+    expect(parseGoDuration("9223372036854775807ns")).toBe(9_223_372_036_854_775_807n);
+    for (const bad of ["5", "5x", "", "9223372036854775808ns"]) {
+      expect(() => parseGoDuration(bad), bad).toThrow(GoDurationError);
+    }
+  });
+});

@@ -4,7 +4,7 @@
  * private `quote`.
  */
 
-import { decodeRune, utf8Bytes } from "./utf8.ts";
+import { decodeRune, RUNE_ERROR, utf8Bytes } from "./utf8.ts";
 
 const PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u;
 
@@ -39,14 +39,19 @@ function quoteRuneInto(rune: number, quote: number): string {
   return `\\U${hex(rune, 8)}`;
 }
 
-/** Go `strconv.Quote`: a double-quoted Go string literal. */
-export function goQuote(text: string): string {
-  const bytes = utf8Bytes(text);
+/**
+ * Go `strconv.Quote`: a double-quoted Go string literal. Given bytes (a Go string need not be
+ * UTF-8), each byte of an invalid sequence is written `\xNN`, as Go does; a JS string is its
+ * UTF-8 bytes, so a lone surrogate is U+FFFD.
+ */
+export function goQuote(text: string | Uint8Array): string {
+  const bytes = typeof text === "string" ? utf8Bytes(text) : text;
   let out = '"';
   let i = 0;
   while (i < bytes.length) {
     const [rune, size] = decodeRune(bytes, i);
-    out += quoteRuneInto(rune, 0x22);
+    out +=
+      rune === RUNE_ERROR && size === 1 ? `\\x${hex(bytes[i] ?? 0, 2)}` : quoteRuneInto(rune, 0x22);
     i += size;
   }
   return `${out}"`;
