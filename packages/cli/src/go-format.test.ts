@@ -5,11 +5,14 @@ import {
   goBytesOrNil,
   goFixed,
   goJson,
+  goJsonString,
   goMap,
   goSharpV,
   goString,
   goUint,
+  utf8,
 } from "./go-format.ts";
+import { Ui } from "./ui.ts";
 
 describe("goJson (json.MarshalIndent)", () => {
   it("indents, sorts map keys, keeps struct order, escapes HTML", () => {
@@ -101,5 +104,17 @@ describe("goSharpV (%#v of decoded msgpack)", () => {
     expect(goSharpV(goUint(127))).toBe("127");
     expect(goSharpV(goUint(0x86))).toBe("0x86");
     expect(goSharpV(goString("monq"))).toBe('"monq"');
+  });
+});
+
+describe("raw bytes of Go strings (issue 11 item 9)", () => {
+  it("prints a name holding byte 0xFF as 0xFF, as Go's CLI does", () => {
+    // "\udcff" is how @serf-ts/wire keeps the raw byte 0xFF it received.
+    expect(utf8("n\udcff1")).toEqual(Uint8Array.of(0x6e, 0xff, 0x31));
+    const written: (string | Uint8Array)[] = [];
+    new Ui({ write: (c) => written.push(c) }).output("n\udcff1  alive");
+    expect(written).toEqual([Uint8Array.from([0x6e, 0xff, 0x31, ...utf8("  alive\n")])]);
+    // Go's encoding/json writes an invalid byte as \ufffd.
+    expect(goJsonString("n\udcff")).toBe('"n\\ufffd"');
   });
 });

@@ -6,6 +6,7 @@ import type { AgentSignalSource } from "@serf-ts/agent";
  * each message followed by a newline.
  */
 
+import { goStringToBytes, hasRawBytes } from "@serf-ts/wire";
 import { utf8 } from "./go-format.ts";
 
 /** Where text goes (`process.stdout`, or a buffer in tests). */
@@ -42,7 +43,10 @@ export class Ui {
   }
 
   output(message: string | Uint8Array): void {
-    if (typeof message === "string") {
+    if (typeof message === "string" && hasRawBytes(message)) {
+      // Raw bytes of a Go string (a name or tag from the agent): print them as Go does.
+      this.out.write(goStringToBytes(`${message}\n`));
+    } else if (typeof message === "string") {
       this.out.write(`${message}\n`);
     } else {
       const bytes = new Uint8Array(message.length + 1);

@@ -210,6 +210,33 @@ describe("PacketPipeline: streams", () => {
     });
   });
 
+  it("answers a stream no key opens with an errResp under its own key (Go's wrong-key join)", () => {
+    const server = new PacketPipeline({ keyring: Keyring.create([key1]) });
+    const wrongKey = new PacketPipeline({ keyring: Keyring.create([key2]) });
+    const reader = server.createStreamReader();
+    reader.push(wrongKey.encodeStream(ping));
+    let reply: Uint8Array | undefined;
+    try {
+      reader.read();
+    } catch (err) {
+      expect((err as Error).message).toBe("No installed keys could decrypt the message");
+      reply = server.errorReplyFor(err);
+    }
+    expect(reply).toBeDefined();
+    expect(reply![0]).toBe(10);
+    // The joiner cannot open it either: its join fails with that text, not EOF.
+    const joinerReader = wrongKey.createStreamReader();
+    joinerReader.push(reply!);
+    expect(() => joinerReader.read()).toThrow("No installed keys could decrypt the message");
+    // Under the server's key it is Go's errResp.
+    const r = new PacketPipeline({ keyring: Keyring.create([key1]) }).createStreamReader();
+    r.push(reply!);
+    expect(r.read()?.message).toEqual({
+      type: "error",
+      error: "No installed keys could decrypt the message",
+    });
+  });
+
   it("answers an encrypted stream to a node without keys with Go's error text", () => {
     const server = new PacketPipeline();
     const reader = server.createStreamReader();

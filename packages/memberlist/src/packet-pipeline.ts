@@ -27,6 +27,7 @@
 
 import {
   DecodeError,
+  DecryptError,
   decodePacket,
   type EncryptionVersion,
   encodeCompounds,
@@ -456,14 +457,19 @@ export class PacketPipeline {
   }
 
   /**
-   * The reply Go sends when it cannot read a stream request: an errResp with Go's text for
-   * an encryption mismatch ("Encryption is configured but remote state is not encrypted" /
-   * "Remote state is encrypted and encryption is not configured"), encoded like any of our
-   * stream messages. `undefined` for other errors (Go just closes the connection).
+   * The reply Go sends when it cannot read a stream request (memberlist `handleConn` after a
+   * `readStream` error): an errResp with Go's text for an encryption mismatch ("Encryption is
+   * configured but remote state is not encrypted" / "Remote state is encrypted and encryption
+   * is not configured") or a frame no key opens ("No installed keys could decrypt the
+   * message"), encoded like any of our stream messages, so encrypted with our key: a joiner
+   * with a wrong key then fails to read it and reports that text, as against Go. `undefined`
+   * for other errors (no reply).
    */
   errorReplyFor(err: unknown): Uint8Array | undefined {
     this.stats.badStreams++;
-    if (!(err instanceof StreamEncryptionMismatchError)) return undefined;
+    if (!(err instanceof StreamEncryptionMismatchError) && !(err instanceof DecryptError)) {
+      return undefined;
+    }
     try {
       return this.encodeStreamReply({ type: "error", error: err.message });
     } catch {

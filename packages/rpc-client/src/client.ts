@@ -33,6 +33,7 @@ import {
 } from "@serf-ts/wire/rpc";
 import { DEFAULT_RPC_ADDR, dial } from "./dial.ts";
 import { RpcClosedError, RpcProtocolError, RpcResponseError, RpcTimeoutError } from "./errors.ts";
+import { type PayloadInput, payloadBytes } from "./payload.ts";
 import { DEFAULT_SUBSCRIPTION_BUFFER, type RpcSubscription, Subscription } from "./subscription.ts";
 
 /** Dial + handshake + auth bound, as Go's `DefaultTimeout`. */
@@ -97,7 +98,8 @@ export interface MembersFilter {
 /** Parameters of `query`. */
 export interface QueryParams {
   readonly name: string;
-  readonly payload?: Uint8Array | null | undefined;
+  /** A string is sent as UTF-8; anything but a string or `Uint8Array` is a `TypeError`. */
+  readonly payload?: PayloadInput | null | undefined;
   /** Only these nodes answer. */
   readonly filterNodes?: readonly string[] | undefined;
   /** Only nodes whose tags match (tag → RE2 regexp) answer. */
@@ -332,14 +334,18 @@ export class RpcClient {
     await this.call("force-leave", { node, prune: options.prune ?? false }, options);
   }
 
-  /** Broadcasts a user event. */
+  /**
+   * Broadcasts a user event. A string payload is sent as UTF-8; anything but a string or
+   * `Uint8Array` (or `null`) rejects with a `TypeError`.
+   */
   async userEvent(
     name: string,
-    payload: Uint8Array | null = null,
+    payload: PayloadInput | null = null,
     coalesce = true,
     options: CallOptions = {},
   ): Promise<void> {
-    await this.call("event", { name, payload, coalesce }, options);
+    const bytes = payloadBytes(payload, "userEvent payload");
+    await this.call("event", { name, payload: bytes, coalesce }, options);
   }
 
   /** Changes the agent's own tags: current minus `delete`, overlaid with `set`. */
@@ -382,9 +388,17 @@ export class RpcClient {
     return body.ok ? body.coord : null;
   }
 
-  /** Answers a query delivered on one of this connection's `stream()`s (its `id`). */
-  async respond(id: number, payload: Uint8Array | null, options: CallOptions = {}): Promise<void> {
-    await this.call("respond", { id, payload }, options);
+  /**
+   * Answers a query delivered on one of this connection's `stream()`s (its `id`). A string
+   * payload is sent as UTF-8; anything but a string or `Uint8Array` (or `null`) is a `TypeError`.
+   */
+  async respond(
+    id: number,
+    payload: PayloadInput | null,
+    options: CallOptions = {},
+  ): Promise<void> {
+    const bytes = payloadBytes(payload, "respond payload");
+    await this.call("respond", { id, payload: bytes }, options);
   }
 
   /**
@@ -415,6 +429,12 @@ export class RpcClient {
    * agent's acceptance.
    */
   query(params: QueryParams, options: StreamOptions = {}): Promise<RpcSubscription<QueryRecord>> {
+    let payload: Uint8Array | null;
+    try {
+      payload = payloadBytes(params.payload, "query payload");
+    } catch (err) {
+      return Promise.reject(err);
+    }
     return this.openStream(
       "query",
       {
@@ -424,7 +444,7 @@ export class RpcClient {
         relayFactor: params.relayFactor ?? 0,
         timeoutMs: params.timeoutMs ?? 0,
         name: params.name,
-        payload: params.payload ?? null,
+        payload,
       },
       options,
     );

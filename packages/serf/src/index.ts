@@ -29,7 +29,7 @@ export { isMemberEvent, MemberEventCoalescer, MemberEventType } from "./core/coa
 export type { CoalescibleUserEvent } from "./core/coalesce-user.ts";
 export { isCoalescibleUserEvent, UserEventCoalescer } from "./core/coalesce-user.ts";
 // Queries
-export type { GoRegexpResult } from "./core/go-regexp.ts";
+export type { GoRegexp, GoRegexpResult } from "./core/go-regexp.ts";
 export { compileGoRegexp, goRegexpMatch } from "./core/go-regexp.ts";
 export type { FilterRejection, FilterResult, FilterTarget } from "./core/query-filters.ts";
 export { buildQueryFilters, evaluateFilter, evaluateFilters } from "./core/query-filters.ts";

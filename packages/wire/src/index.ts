@@ -16,6 +16,7 @@ export {
   SerfError,
 } from "./errors.ts";
 // msgpack (Go dialects)
+export { goStringFromBytes, goStringToBytes, hasRawBytes } from "./msgpack/go-string.ts";
 export type { DecodeLimits, MsgMap, MsgValue } from "./msgpack/reader.ts";
 export {
   DEFAULT_DECODE_LIMITS,

@@ -118,6 +118,52 @@ describe("script environment", () => {
 });
 
 describe("invokeEventScript (real /bin/sh)", () => {
+  it("passes raw (non-UTF-8) bytes of names and tags through, as Go does", async () => {
+    // "\udcff" is how @serf-ts/wire keeps the raw byte 0xFF of a Go string.
+    const rawSelf: SelfMember = { name: "n\udcff1", tags: { role: "r\udcfe", t: "a\n\udcff" } };
+    const hexDump = join(dir, "hex.sh");
+    writeFileSync(
+      hexDump,
+      [
+        "#!/bin/sh",
+        'for v in "$SERF_USER_EVENT" "$SERF_SELF_NAME" "$SERF_SELF_ROLE" "$SERF_TAG_T" "$SERF_EVENT"; do',
+        '  printf %s "$v" | od -An -tx1 | tr -d " \n"; echo',
+        'done > "$OUT.env"',
+        'od -An -tx1 | tr -d " \n" > "$OUT.stdin"',
+        "",
+      ].join("\n"),
+    );
+    chmodSync(hexDump, 0o755);
+    const out = join(dir, `run${++counter}`);
+    const { logger } = recorder();
+    const name = "\udcffev'$x\"%\\n\n";
+    const result = await invokeEventScript(
+      hexDump,
+      rawSelf,
+      { type: "user", name, payload: Uint8Array.of(0xff, 0x0a), lTime: 1n },
+      logger,
+      { env: { ...process.env, OUT: out } },
+    );
+    expect(result.exitCode).toBe(0);
+    expect(readFileSync(`${out}.env`, "utf8").split("\n")).toEqual([
+      "ff657627247822255c6e0a", // \xff ev ' $ x " % \ n \n: byte for byte, trailing newline kept
+      "6eff31",
+      "72fe",
+      "610aff",
+      "75736572", // "user"
+      "",
+    ]);
+    expect(readFileSync(`${out}.stdin`, "utf8")).toBe("ff0a");
+    // Member lines on stdin keep raw bytes too.
+    const lines = eventStdin({
+      type: "member-join",
+      members: [{ name: "m\udcff", addr: "127.0.0.1", tags: { role: "\udcfe" } }],
+    });
+    expect(Buffer.from(lines).toString("hex")).toBe(
+      Buffer.from("m\xff\t127.0.0.1\t\xfe\trole=\xfe\n", "latin1").toString("hex"),
+    );
+  });
+
   it.each<MemberEventType>([
     "member-join",
     "member-leave",

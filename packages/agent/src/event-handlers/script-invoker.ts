@@ -20,7 +20,7 @@
  * group and holds them), they are closed from our side.
  */
 
-import { utf8Decode } from "@serf-ts/wire";
+import { goStringToBytes, hasRawBytes, utf8Decode } from "@serf-ts/wire";
 import { spawn } from "node:child_process";
 import { formatGoDurationMs } from "@serf-ts/wire/gocompat";
 import { CircularBuffer } from "./circular-buffer.ts";
@@ -156,7 +156,7 @@ export function memberEventStdin(event: MemberEventInput): Uint8Array {
       .join(",");
     text += `${eventClean(member.name)}\t${member.addr}\t${eventClean(tagValue(member.tags, "role"))}\t${eventClean(tags)}\n`;
   }
-  return new TextEncoder().encode(text);
+  return goStringToBytes(text); // raw bytes of names and tags kept, as Go writes them
 }
 
 /** stdin of a user event or query: the payload, with `\n` appended when missing. */
@@ -175,11 +175,32 @@ export function eventStdin(event: HandlerEvent): Uint8Array {
     : memberEventStdin(event);
 }
 
-function spawnArgs(shell: string, script: string): [string, string[]] {
+/**
+ * Moves the variables whose values hold raw (non-UTF-8) bytes out of `env` (Node would pass
+ * them as UTF-8, U+FFFD for each raw byte) and returns shell code that sets them byte for
+ * byte (printf octal escapes, ASCII only), so a handler sees `SERF_USER_EVENT` as Go passes it.
+ */
+export function rawEnvPrelude(env: Record<string, string>): string {
+  let prelude = "";
+  for (const [name, value] of Object.entries(env)) {
+    if (!hasRawBytes(value) || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) continue;
+    delete env[name];
+    let escaped = "";
+    for (const b of goStringToBytes(value)) {
+      const c = String.fromCharCode(b);
+      escaped += /[A-Za-z0-9]/.test(c) ? c : `\\${b.toString(8).padStart(3, "0")}`;
+    }
+    // The `x` keeps trailing newlines from being stripped by the command substitution.
+    prelude += `${name}="$(printf '${escaped}x')"; ${name}="\${${name}%x}"; export ${name}; `;
+  }
+  return prelude;
+}
+
+function spawnArgs(shell: string, script: string, prelude: string): [string, string[]] {
   if (process.platform === "win32") return ["cmd", ["/C", script]];
   // The outer shell points stderr at stdout and execs the real `SHELL -c SCRIPT`, so both
   // streams share one pipe like Go's exec.Cmd with Stdout == Stderr ($0 stays SHELL).
-  return [shell, ["-c", 'exec "$1" -c "$0" 2>&1', script, shell]];
+  return [shell, ["-c", `${prelude}exec "$1" -c "$0" 2>&1`, script, shell]];
 }
 
 function errorText(err: unknown, shell: string): string {
@@ -222,11 +243,13 @@ export function invokeEventScript(
     }, slowMs);
     slowTimer.unref?.();
 
-    const [file, args] = spawnArgs(shell, script);
+    const env = scriptEnv(self, event, options.env);
+    const prelude = process.platform === "win32" ? "" : rawEnvPrelude(env);
+    const [file, args] = spawnArgs(shell, script, prelude);
     let child: ReturnType<typeof spawn>;
     try {
       child = spawn(file, args, {
-        env: scriptEnv(self, event, options.env),
+        env,
         stdio: ["pipe", "pipe", "pipe"],
         detached: process.platform !== "win32",
         ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),

@@ -642,6 +642,44 @@ describe.skipIf(!serfAvailable)("Go serf CLI with -rpc-auth", () => {
     await server.close();
   });
 
+  it("a wrong key refuses every command and nothing reaches the agent", async () => {
+    const backend = makeBackend({ rpcAuthKey: "s3cret" });
+    const guarded = new RpcServer({ backend });
+    const at = await guarded.listen(`${randomLoopbackIp()}:0`);
+    try {
+      const commands: string[][] = [
+        ["members"],
+        ["members", "-detailed"],
+        ["event", "deploy", "v1"],
+        ["join", "127.0.0.9"],
+        ["force-leave", "n2"],
+        ["tags", "-set", "role=evil"],
+        ["query", "-timeout=1s", "ping"],
+        ["keys", "-list"],
+        ["keys", "-install", "AAAAAAAAAAAAAAAAAAAAAA=="],
+        ["keys", "-use", "AAAAAAAAAAAAAAAAAAAAAA=="],
+        ["keys", "-remove", "AAAAAAAAAAAAAAAAAAAAAA=="],
+        ["info"],
+        ["rtt", "n1", "n2"],
+        ["reachability"],
+        ["monitor"],
+        ["leave"],
+      ];
+      for (const key of ["wrong", "S3CRET", "s3cret "]) {
+        for (const [cmd, ...rest] of commands) {
+          const r = await serf(cmd as string, at, [`-rpc-auth=${key}`, ...rest]);
+          expect([cmd, ...rest, r.code]).toEqual([cmd, ...rest, 1]);
+          expect(r.stdout).toContain("Invalid authentication token");
+        }
+      }
+      expect(backend.calls).toEqual([]);
+      expect(backend.eventSubscriberCount).toBe(0);
+      expect(backend.logSubscriberCount).toBe(0);
+    } finally {
+      await guarded.close();
+    }
+  });
+
   it("right key works, wrong key is a connection error, no key is refused per command", async () => {
     let r = await serf("members", addr, ["-rpc-auth=s3cret", "-name", "n2"]);
     expect(r).toEqual({ code: 0, stdout: "n2  127.0.0.2:7946  alive  role=web2\n", stderr: "" });

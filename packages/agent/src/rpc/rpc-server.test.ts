@@ -175,6 +175,72 @@ describe("RPC server protocol", () => {
     expect(await c.quiet(30)).toBe(true);
   });
 
+  it("after a failed auth every command is refused, without effect, until a right auth", async () => {
+    const { connect, backend } = await setup({ authKey: "k" });
+    const c = await connect();
+    // Every command but handshake/auth, each with a valid body.
+    const everyCommand = (seq0: number): number => {
+      let seq = seq0;
+      c.request("event", seq++, { name: "x", payload: utf8("p"), coalesce: false });
+      c.request("force-leave", seq++, { node: "n2", prune: true });
+      c.request("join", seq++, { existing: ["127.0.0.9:7946"], replay: true });
+      c.request("members", seq++);
+      c.request("members-filtered", seq++, { tags: new Map(), status: "", name: "" });
+      c.request("tags", seq++, { tags: new Map([["role", "evil"]]), deleteTags: [] });
+      c.request("stream", seq++, { type: "*" });
+      c.request("monitor", seq++, { logLevel: "DEBUG" });
+      c.request("stop", seq++, { stop: 1 });
+      c.request("query", seq++, {
+        filterNodes: [],
+        filterTags: new Map(),
+        requestAck: true,
+        relayFactor: 0,
+        timeoutMs: 0,
+        name: "q",
+        payload: null,
+      });
+      c.request("respond", seq++, { id: 1, payload: null });
+      c.request("install-key", seq++, { key: "AAAAAAAAAAAAAAAAAAAAAA==" });
+      c.request("use-key", seq++, { key: "AAAAAAAAAAAAAAAAAAAAAA==" });
+      c.request("remove-key", seq++, { key: "AAAAAAAAAAAAAAAAAAAAAA==" });
+      c.request("list-keys", seq++);
+      c.request("stats", seq++);
+      c.request("get-coordinate", seq++, { node: "n1" });
+      c.request("leave", seq++);
+      return seq;
+    };
+    const expectRefused = async (from: number, to: number): Promise<void> => {
+      for (let seq = from; seq < to; seq++) {
+        expect(await c.header()).toEqual({ error: RpcError.AUTH_REQUIRED, seq });
+      }
+      // Header only: no body, no record.
+      expect(await c.quiet(50)).toBe(true);
+    };
+    c.request("auth", 1, { authKey: "nope" });
+    expect(await c.header()).toEqual({ error: RpcError.INVALID_AUTH_TOKEN, seq: 1 });
+    let end = everyCommand(2);
+    await expectRefused(2, end);
+    // A second wrong key, and the empty key, change nothing.
+    c.request("auth", end, { authKey: "" });
+    expect(await c.header()).toEqual({ error: RpcError.INVALID_AUTH_TOKEN, seq: end });
+    c.request("auth", end + 1, { authKey: "K" });
+    expect(await c.header()).toEqual({ error: RpcError.INVALID_AUTH_TOKEN, seq: end + 1 });
+    const start = end + 2;
+    end = everyCommand(start);
+    await expectRefused(start, end);
+    // Nothing reached the agent.
+    expect(backend.calls).toEqual([]);
+    expect(backend.eventSubscriberCount).toBe(0);
+    expect(backend.logSubscriberCount).toBe(0);
+    // The same connection works after the right key.
+    c.request("auth", 100, { authKey: "k" });
+    expect(await c.header()).toEqual({ error: "", seq: 100 });
+    c.request("members", 101);
+    expect(await c.header()).toEqual({ error: "", seq: 101 });
+    expect(decodeResponseBody("members", await c.frame()).members).toHaveLength(2);
+    expect(backend.calls).toEqual([["members"]]);
+  });
+
   it("auth on an agent without a key: only the empty key succeeds", async () => {
     const { connect } = await setup();
     const c = await connect();

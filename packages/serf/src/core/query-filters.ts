@@ -23,8 +23,8 @@ export type FilterRejection =
       readonly filterIndex: number;
       readonly tag: string;
       readonly expr: string;
-      /** `invalid` (Go rejects it too) or `unsupported` (this port cannot translate it). */
-      readonly kind: "invalid" | "unsupported";
+      /** Go rejects the expression too (Go logs and refuses the query). */
+      readonly kind: "invalid";
       readonly message: string;
     }
   | { readonly reason: "undecodable"; readonly filterIndex: number };
@@ -78,7 +78,7 @@ export function evaluateFilter(
       message: compiled.message,
     };
   }
-  // Go regexp.MatchString: unanchored search. The RegExp has no g/y flag, so test() is pure.
+  // Go regexp.MatchString: unanchored search, linear time (re2js).
   return compiled.regexp.test(tagValue(target.tags, filter.tag))
     ? { pass: true }
     : { pass: false, reason: "tag-mismatch", filterIndex, tag: filter.tag };

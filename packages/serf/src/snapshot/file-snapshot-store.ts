@@ -9,11 +9,13 @@
  */
 
 import { type FileHandle, open, rename, unlink } from "node:fs/promises";
+import { utf8Encode } from "@serf-ts/wire";
 import { dirname } from "node:path";
 import { SNAPSHOT_COMPACT_SUFFIX } from "./compaction.ts";
 import type { SnapshotStore } from "./snapshot-store.ts";
 
-const encoder = new TextEncoder();
+/** Go strings are bytes: raw bytes of names (kept by @serf-ts/wire) are written back as such. */
+const encoder = { encode: utf8Encode };
 
 /** Opens (creating if needed) a snapshot file. */
 export async function openFileSnapshotStore(path: string): Promise<FileSnapshotStore> {

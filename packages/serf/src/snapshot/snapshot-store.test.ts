@@ -85,3 +85,27 @@ describe("FileSnapshotStore", () => {
     await s.close();
   });
 });
+
+describe("raw bytes in snapshots (Go strings are bytes)", () => {
+  it("writes a name holding byte 0xFF as 0xFF and reads it back the same", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "serf-snap-raw-"));
+    try {
+      const path = join(dir, "snap");
+      const s = await openFileSnapshotStore(path);
+      // "\udcff" is how @serf-ts/wire keeps the raw byte 0xFF of a Go string.
+      await s.append("alive: n\udcff1 1.1.1.1:1\n");
+      await s.sync();
+      await s.close();
+      const raw = await readFile(path);
+      expect(raw.includes(Buffer.from([0x6e, 0xff, 0x31]))).toBe(true);
+      const again = await openFileSnapshotStore(path);
+      const parsed = parseSnapshot(await again.readAll());
+      await again.close();
+      expect(JSON.stringify(parsed)).toContain("n\\udcff1");
+      const mem = new MemorySnapshotStore("alive: m\udcfe 1.1.1.1:1\n");
+      expect([...(await mem.readAll())].slice(7, 9)).toEqual([0x6d, 0xfe]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

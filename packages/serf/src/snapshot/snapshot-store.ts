@@ -1,4 +1,4 @@
-import { utf8Decode } from "@serf-ts/wire";
+import { utf8Decode, utf8Encode } from "@serf-ts/wire";
 
 /**
  * Where snapshot lines go. The snapshot recorder appends lines, occasionally makes them
@@ -26,7 +26,8 @@ export interface SnapshotStore {
   close(): Promise<void>;
 }
 
-const encoder = new TextEncoder();
+/** Go strings are bytes: raw bytes of names (kept by @serf-ts/wire) are written back as such. */
+const encoder = { encode: utf8Encode };
 
 /** A {@link SnapshotStore} in memory, for tests and for running without a snapshot file. */
 export class MemorySnapshotStore implements SnapshotStore {

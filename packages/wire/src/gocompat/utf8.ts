@@ -3,14 +3,18 @@
  * time as U+FFFD, overlong forms and surrogates are rejected.
  */
 
+import { goStringToBytes } from "../msgpack/go-string.ts";
+
 /** U+FFFD, what Go's decoder yields for an invalid byte. */
 export const RUNE_ERROR = 0xfffd;
 
-const encoder = new TextEncoder();
-
-/** UTF-8 bytes of a string (lone surrogates become U+FFFD, as in Go). */
+/**
+ * UTF-8 bytes of a Go string held in a JavaScript string: raw (non-UTF-8) bytes kept by
+ * `utf8Decode` as U+DC80..U+DCFF come back as those bytes (see `msgpack/go-string.ts`); other
+ * lone surrogates become U+FFFD, as in Go.
+ */
 export function utf8Bytes(text: string): Uint8Array {
-  return encoder.encode(text);
+  return goStringToBytes(text);
 }
 
 /**

@@ -1,4 +1,5 @@
 import { DecodeError } from "../errors.ts";
+import { goStringFromBytes } from "./go-string.ts";
 
 /**
  * A decoded msgpack value. Both the str and the bin family decode to `Uint8Array` (Go writes
@@ -24,12 +25,13 @@ export const DEFAULT_DECODE_LIMITS: DecodeLimits = {
   maxBytes: 16 * 1024 * 1024,
 };
 
-// ignoreBOM: keep a leading U+FEFF (the WHATWG default strips it; Go keeps every byte).
-const textDecoder = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
-
-/** Text of a Go string (decoded leniently: Go strings need not be valid UTF-8). */
+/**
+ * Text of a Go string. Go strings need not be valid UTF-8: invalid bytes are kept, as lone
+ * surrogates that `utf8Encode` turns back into the same bytes (see `go-string.ts`); a leading
+ * U+FEFF is kept too.
+ */
 export function utf8Decode(b: Uint8Array): string {
-  return textDecoder.decode(b);
+  return goStringFromBytes(b);
 }
 
 /**

@@ -1,4 +1,5 @@
 import { EncodeError } from "../errors.ts";
+import { goStringToBytes } from "./go-string.ts";
 
 /**
  * How a Go msgpack handle writes strings and byte slices.
@@ -10,11 +11,9 @@ import { EncodeError } from "../errors.ts";
  */
 export type MsgpackDialect = "gossip" | "rpc";
 
-const textEncoder = new TextEncoder();
-
-/** UTF-8 bytes of a Go string. */
+/** UTF-8 bytes of a Go string (raw bytes kept by `utf8Decode` are restored). */
 export function utf8Encode(s: string): Uint8Array {
-  return textEncoder.encode(s);
+  return goStringToBytes(s);
 }
 
 /** Strings at most this long are cached once encoded (struct field names, states, tags). */
@@ -29,10 +28,10 @@ const encodedStrings = new Map<string, Uint8Array>();
  * ever copied from, never handed out.
  */
 function shortStringBytes(s: string): Uint8Array {
-  if (s.length > CACHED_STRING_MAX_LENGTH) return textEncoder.encode(s);
+  if (s.length > CACHED_STRING_MAX_LENGTH) return goStringToBytes(s);
   let bytes = encodedStrings.get(s);
   if (bytes === undefined) {
-    bytes = textEncoder.encode(s);
+    bytes = goStringToBytes(s);
     if (encodedStrings.size < CACHED_STRINGS_MAX) encodedStrings.set(s, bytes);
   }
   return bytes;
