@@ -1,11 +1,11 @@
 /**
  * The HTTP API's filter regexps (`?status=`, `?name=`, `?tag.<key>=`): RE2 syntax and
- * linear-time matching through re2js, anchored the way Go serf's `members -status/-name/-tag`
- * anchors them (`^` + expr + `$`, so `a|b` is `^a|b$`). The one place the API compiles
- * regexps: swap the engine here.
+ * linear-time matching through the same engine as queries and RPC filters (serf's
+ * `compileGoRegexp`, re2js with a bounded DFA cache), anchored the way Go serf's
+ * `members -status/-name/-tag` anchors them (`^` + expr + `$`, so `a|b` is `^a|b$`).
  */
 
-import { RE2JS } from "re2js";
+import { compileGoRegexp } from "@serf-ts/serf";
 
 /** A filter regexp that does not compile. */
 export class FilterRegexpError extends Error {
@@ -30,11 +30,13 @@ export function compileFilterRegexp(expr: string): FilterRegexp {
   if (expr.length > MAX_FILTER_LENGTH) {
     throw new FilterRegexpError(expr, `regexp longer than ${MAX_FILTER_LENGTH} characters`);
   }
-  try {
-    const re = RE2JS.compile(`^${expr}$`);
-    return { test: (text) => re.test(text) };
-  } catch (err) {
-    const why = err instanceof Error ? err.message : String(err);
-    throw new FilterRegexpError(expr, `invalid regexp ${JSON.stringify(expr)}: ${why}`);
+  const compiled = compileGoRegexp(`^${expr}$`);
+  if (!compiled.ok) {
+    throw new FilterRegexpError(
+      expr,
+      `invalid regexp ${JSON.stringify(expr)}: ${compiled.message}`,
+    );
   }
+  const re = compiled.regexp;
+  return { test: (text) => re.test(text) };
 }
