@@ -198,6 +198,17 @@ describe("the packed packages, installed from their tarballs with npm", () => {
     expect(Object.keys(packed.get("cli")?.manifest.bin ?? {}).sort()).toEqual(["serf", "serf-ts"]);
   });
 
+  it("build before packing, also after dist/ was deleted", () => {
+    for (const [pkg, p] of packed) {
+      const manifest = JSON.parse(readFileSync(join(p.dir, "package.json"), "utf8"));
+      expect(manifest.scripts?.prepack, pkg).toMatch(/(^|&& )tsc -b$/);
+      // tsc -b trusts its build info: kept inside dist/, it goes when dist/ goes.
+      const tsconfig = JSON.parse(readFileSync(join(p.dir, "tsconfig.json"), "utf8"));
+      expect(tsconfig.compilerOptions.outDir, pkg).toBe("dist");
+      expect(tsconfig.compilerOptions.tsBuildInfoFile, pkg).toMatch(/^dist\//);
+    }
+  });
+
   it("pass publint --strict", async () => {
     const problems: string[] = [];
     for (const [pkg, p] of packed) {
