@@ -4,14 +4,13 @@
 // - `dist/serf-agent.js` (`@serf-ts/agent/command`): the agent with serf and memberlist,
 //   imported by `serf agent` only; what the agent itself loads lazily (mDNS for `-discover`) is
 //   split into `dist/agent-chunks/`.
-// Both are built from the workspace's TypeScript sources. The package's version is inlined
-// (`serf version` does not read package.json).
-import { readFileSync, rmSync } from "node:fs";
+// Both are built from the workspace's TypeScript sources. The package's version comes in with
+// src/package-version.ts (written from package.json by the build), so `serf version` reads no file.
+import { rmSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
 const AGENT_BUNDLE = "serf-agent.js";
 
 const common = {
@@ -36,7 +35,6 @@ await Promise.all([
     ...common,
     entryPoints: ["src/main.ts"],
     outfile: "dist/main.js",
-    define: { __SERF_TS_CLI_VERSION__: JSON.stringify(version) },
     plugins: [
       {
         name: "agent-bundle",

@@ -1,20 +1,18 @@
 /**
  * The built binary (`node dist/main.js`): the same golden comparisons as golden.test.ts for a
- * few commands, Ctrl-C handling (only the real process has SIGINT), and the packed tarballs
- * installed with npm and run through `npx serf`. Builds the package first (`tsc -b`, then the
- * bundle of `scripts/bundle.mjs` that `dist/main.js` becomes).
+ * few commands, Ctrl-C handling (only the real process has SIGINT), and the bundle standing
+ * alone. Builds the package first (`tsc -b`, then the bundle of `scripts/bundle.mjs` that
+ * `dist/main.js` becomes). The packed tarballs, installed with npm, are tested by packed.test.ts.
  */
 
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import {
-  eventually,
   type GoAgent,
   requireGoSerf,
   runCommand,
-  startAgentProcess,
   startGoCluster,
   stopAll,
   writeQueryResponder,
@@ -130,64 +128,4 @@ describe.skipIf(!haveGo)("the built `serf` binary", () => {
       expect(normalize(ours, f), `serf ${args.join(" ")}`).toEqual(normalize(go, f));
     }
   });
-
-  it("installs from the packed tarballs and runs through npx", async () => {
-    const tgz = join(dir, "tgz");
-    const app = join(dir, "app");
-    const packages = ["wire", "keygen", "memberlist", "serf", "agent", "rpc-client", "cli"];
-    for (const pkg of packages) {
-      await exec("pnpm", ["pack", "--pack-destination", tgz], resolve(PACKAGE_DIR, "..", pkg));
-    }
-    const tarballs = readdirSync(tgz).map((f) => join(tgz, f));
-    expect(tarballs).toHaveLength(packages.length);
-    rmSync(app, { recursive: true, force: true });
-    mkdirSync(app, { recursive: true });
-    writeFileSync(join(app, "package.json"), JSON.stringify({ name: "app", private: true }));
-    // Online: the agent's third-party dependencies (multicast-dns) come from the registry.
-    await exec("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", ...tarballs], app);
-
-    const env = baseEnv({ npm_config_cache: join(dir, "npm-cache") });
-    const npx = (args: string[]) =>
-      runCommand("npx", ["--offline", "serf", ...args], { env, cwd: app, timeoutMs: 30_000 });
-    const version = await npx(["version"]);
-    expect(version.code).toBe(0);
-    expect(version.stdout).toBe(`${cliVersion()}\nAgent Protocol: 5 (Understands back to: 2)\n`);
-    const key = await npx(["keygen"]);
-    expect(key.code).toBe(0);
-    expect(key.stdout).toMatch(/^[A-Za-z0-9+/]{43}=\n$/);
-    // (npx itself may warn on stderr about the local npm configuration.)
-    const members = normalize(await npx(["members", a()]), membersText);
-    const go = normalize(await runGo(["members", a()]), membersText);
-    expect([members.stdout, members.code]).toEqual([go.stdout, go.code]);
-
-    // `serf agent` from the installed tarballs (the bin npx runs): it starts, joins a Go agent, and leaves
-    // gracefully on SIGINT.
-    const seed = cluster[0]!;
-    let agentLog = "";
-    const agent = await startAgentProcess(
-      { label: "packed", file: join(app, "node_modules", ".bin", "serf"), args: ["agent"] },
-      {
-        join: [seed.bindAddress],
-        startTimeoutMs: 30_000,
-        onLog: (t) => {
-          agentLog += t;
-        },
-      },
-      async (p) => {
-        const r = await runGo(["members", `-rpc-addr=${p.rpcAddress}`]);
-        if (r.code !== 0) throw new Error(r.stderr);
-      },
-    );
-    const statusOnGo = async (): Promise<string> => {
-      const r = await runGo(["members", a(), `-name=${agent.name}`]);
-      return r.stdout;
-    };
-    await eventually(async () => (await statusOnGo()).includes(" alive"), {
-      describe: () => `packed agent's log:\n${agentLog}`,
-    });
-    await agent.stop("SIGINT", 10_000);
-    await eventually(async () => (await statusOnGo()).includes(" left"), {
-      describe: statusOnGo,
-    });
-  }, 120_000);
 });

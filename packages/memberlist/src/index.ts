@@ -21,6 +21,10 @@ export {
   JoinError,
   Memberlist,
 } from "./memberlist.ts";
+// From @serf-ts/wire, so that users need not import a transitive dependency: the keyring of
+// `MemberlistOptions.keyring`, and the names of `NodeInfo.state`.
+export type { NodeStateName } from "@serf-ts/wire";
+export { Keyring, NODE_STATE_NAMES, NodeStateCode, nodeStateName } from "@serf-ts/wire";
 // Generic driver pieces (reused by serf's driver)
 export type {
   DrivableMachine,

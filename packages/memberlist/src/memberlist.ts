@@ -64,12 +64,16 @@ export interface MemberlistStats extends MachineDriverStats {
   droppedEvents: number;
 }
 
-/** A join where no seed could be contacted (Go returns an error in that case). */
+/**
+ * A join where no seed could be contacted (Go returns an error in that case). The message lists
+ * the failures, each already saying what failed (`Failed to join 10.0.0.1:7946: ...`,
+ * `Failed to resolve db: ...`), separated by `; `.
+ */
 export class JoinError extends Error {
   /** One message per seed that failed. */
   readonly errors: readonly string[];
   constructor(errors: readonly string[]) {
-    super(`Failed to join: ${errors.join("; ")}`);
+    super(errors.join("; "));
     this.name = "JoinError";
     this.errors = errors;
   }
@@ -277,10 +281,11 @@ export class Memberlist {
    * @throws JoinError when none succeeded.
    */
   async join(seeds: readonly string[]): Promise<number> {
-    if (this.#shutdown) throw new JoinError(["memberlist is shut down"]);
+    if (this.#shutdown) throw new JoinError(["Failed to join: memberlist is shut down"]);
     const defaultPort = this.options.bindPort || parseAddress(this.localAddress).port;
     const { addresses, errors } = await resolveSeeds(seeds, defaultPort);
-    if (addresses.length === 0) throw new JoinError(errors.length > 0 ? errors : ["no seeds"]);
+    if (addresses.length === 0)
+      throw new JoinError(errors.length > 0 ? errors : ["Failed to join: no seeds given"]);
     const ids = this.#driver.act((m, now) => m.join(addresses, now));
     const results = await this.#driver.waitForExchanges(ids);
     let ok = 0;

@@ -5,29 +5,37 @@ import { describeTransportCompliance } from "./testing/transport-compliance.ts";
 import { TransportError, TransportErrorCode } from "./transport.ts";
 
 let shared: MemoryNetwork | undefined;
-describeTransportCompliance("MemoryTransport", {
-  create: async () => {
-    shared ??= new MemoryNetwork();
-    return shared.createTransport();
+describeTransportCompliance(
+  "MemoryTransport",
+  {
+    create: async () => {
+      shared ??= new MemoryNetwork();
+      return shared.createTransport();
+    },
+    unusedAddress: async () => "10.200.200.200:7946",
+    teardown: async () => {
+      await shared?.close();
+      shared = undefined;
+    },
   },
-  unusedAddress: async () => "10.200.200.200:7946",
-  teardown: async () => {
-    await shared?.close();
-    shared = undefined;
-  },
-});
+  { describe, it, afterEach },
+);
 
-describeTransportCompliance("MemoryTransport (5 ms latency)", {
-  create: async () => {
-    shared ??= new MemoryNetwork({ latencyMs: 5 });
-    return shared.createTransport();
+describeTransportCompliance(
+  "MemoryTransport (5 ms latency)",
+  {
+    create: async () => {
+      shared ??= new MemoryNetwork({ latencyMs: 5 });
+      return shared.createTransport();
+    },
+    unusedAddress: async () => "10.200.200.200:7946",
+    teardown: async () => {
+      await shared?.close();
+      shared = undefined;
+    },
   },
-  unusedAddress: async () => "10.200.200.200:7946",
-  teardown: async () => {
-    await shared?.close();
-    shared = undefined;
-  },
-});
+  { describe, it, afterEach },
+);
 
 describe("MemoryNetwork faults (ManualClock, deterministic)", () => {
   let network: MemoryNetwork | undefined;

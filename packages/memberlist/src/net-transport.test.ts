@@ -19,18 +19,26 @@ async function freePort(host: string): Promise<number> {
   return port;
 }
 
-describeTransportCompliance("NetTransport (127.0.0.1, port 0)", {
-  create: () => NetTransport.create({ bindAddress: "127.0.0.1", bindPort: 0 }),
-  unusedAddress: async () => formatAddress("127.0.0.1", await freePort("127.0.0.1")),
-});
-
-describeTransportCompliance("NetTransport (random 127.x.y.z, port 0)", {
-  create: () => NetTransport.create({ bindAddress: randomLoopback(), bindPort: 0 }),
-  unusedAddress: async () => {
-    const host = randomLoopback();
-    return formatAddress(host, await freePort(host));
+describeTransportCompliance(
+  "NetTransport (127.0.0.1, port 0)",
+  {
+    create: () => NetTransport.create({ bindAddress: "127.0.0.1", bindPort: 0 }),
+    unusedAddress: async () => formatAddress("127.0.0.1", await freePort("127.0.0.1")),
   },
-});
+  { describe, it, afterEach },
+);
+
+describeTransportCompliance(
+  "NetTransport (random 127.x.y.z, port 0)",
+  {
+    create: () => NetTransport.create({ bindAddress: randomLoopback(), bindPort: 0 }),
+    unusedAddress: async () => {
+      const host = randomLoopback();
+      return formatAddress(host, await freePort(host));
+    },
+  },
+  { describe, it, afterEach },
+);
 
 describe("NetTransport", () => {
   const open: NetTransport[] = [];

@@ -15,7 +15,6 @@ import {
   encodeRequest,
   type KeyResponse,
   type LogRecord,
-  type Member,
   type QueryRecord,
   type RequestBodyArgs,
   type RequestBodyOf,
@@ -33,6 +32,7 @@ import {
 } from "@serf-ts/wire/rpc";
 import { DEFAULT_RPC_ADDR, dial } from "./dial.ts";
 import { RpcClosedError, RpcProtocolError, RpcResponseError, RpcTimeoutError } from "./errors.ts";
+import { type RpcMember, withAddress } from "./member-address.ts";
 import { type PayloadInput, payloadBytes } from "./payload.ts";
 import { DEFAULT_SUBSCRIPTION_BUFFER, type RpcSubscription, Subscription } from "./subscription.ts";
 
@@ -289,19 +289,22 @@ export class RpcClient {
   // Commands
 
   /** All members known to the agent, including `left`/`failed` ones until reaped. */
-  async members(options: CallOptions = {}): Promise<Member[]> {
+  async members(options: CallOptions = {}): Promise<RpcMember[]> {
     const body = await this.call("members", undefined, options);
-    return [...body.members];
+    return body.members.map(withAddress);
   }
 
   /** Members matching all given filters (`members-filtered`). */
-  async membersFiltered(filter: MembersFilter = {}, options: CallOptions = {}): Promise<Member[]> {
+  async membersFiltered(
+    filter: MembersFilter = {},
+    options: CallOptions = {},
+  ): Promise<RpcMember[]> {
     const body = await this.call(
       "members-filtered",
       { tags: toMap(filter.tags), status: filter.status ?? "", name: filter.name ?? "" },
       options,
     );
-    return [...body.members];
+    return body.members.map(withAddress);
   }
 
   /**

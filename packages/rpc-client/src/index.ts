@@ -29,6 +29,7 @@ export {
   type TagsUpdate,
 } from "./client.ts";
 export { DEFAULT_RPC_ADDR, parseRpcAddress, type RpcAddress } from "./dial.ts";
+export { memberAddress, type RpcMember } from "./member-address.ts";
 export type { PayloadInput } from "./payload.ts";
 export {
   RpcClientErrorCode,

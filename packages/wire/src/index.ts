@@ -46,7 +46,13 @@ export type {
   UserMessage,
   VersionBytes,
 } from "./memberlist/types.ts";
-export { MessageType, NodeStateCode } from "./memberlist/types.ts";
+export type { NodeStateName } from "./memberlist/types.ts";
+export {
+  MessageType,
+  NODE_STATE_NAMES,
+  NodeStateCode,
+  nodeStateName,
+} from "./memberlist/types.ts";
 // Encryption: keyring and AES-GCM (UDP packets and stream frames)
 export type { EncryptionVersion, OpenedPayload } from "./security/aes-gcm.ts";
 export {

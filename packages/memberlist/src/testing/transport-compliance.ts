@@ -1,10 +1,12 @@
 /**
  * A transport compliance suite: the behaviour every `Transport` must show, written once and run
  * against each implementation (`MemoryTransport`, `NetTransport`, ...), in the style of
- * libp2p's interface compliance tests. Call it at the top level of a vitest file.
+ * libp2p's interface compliance tests. Test-runner neutral: the caller passes its runner's
+ * `describe`/`it`/`afterEach` (vitest, jest, mocha and `node:test` all fit), and failures are
+ * `node:assert` errors, so this package needs no test runner of its own.
  */
 
-import { afterEach, describe, expect, it } from "vitest";
+import assert from "node:assert/strict";
 import {
   type Address,
   type DuplexStream,
@@ -88,11 +90,24 @@ function nextStream(t: Transport): Promise<{ stream: DuplexStream; from: Address
   });
 }
 
-/** Registers the compliance tests for one transport implementation. */
+/** The parts of a test runner the suite registers its tests with (vitest, jest, mocha, `node:test`). */
+export interface TestRunner {
+  describe(name: string, body: () => void): unknown;
+  it(name: string, body: () => Promise<void>): unknown;
+  afterEach(body: () => Promise<void>): unknown;
+}
+
+/**
+ * Registers the compliance tests for one transport implementation with `runner`, e.g.
+ * `describeTransportCompliance("mine", factory, { describe, it, afterEach })` with vitest's or
+ * `node:test`'s functions.
+ */
 export function describeTransportCompliance(
   name: string,
   factory: TransportComplianceFactory,
+  runner: TestRunner,
 ): void {
+  const { describe, it, afterEach } = runner;
   describe(`Transport compliance: ${name}`, () => {
     const created: Transport[] = [];
     const make = async (): Promise<Transport> => {
@@ -109,7 +124,7 @@ export function describeTransportCompliance(
     it("reports a parseable local address with a real port", async () => {
       const t = await make();
       const { port } = parseAddress(t.localAddress);
-      expect(port).toBeGreaterThan(0);
+      assert.ok(port > 0, `port ${port}`);
     });
 
     it("delivers a packet with its bytes, sender address and a receive time", async () => {
@@ -120,10 +135,10 @@ export function describeTransportCompliance(
       const payload = bytesOf(100);
       a.sendPacket(b.localAddress, payload);
       const first = await waitFor(() => got[0]);
-      expect(first.bytes).toEqual(payload);
-      expect(first.from).toBe(a.localAddress);
-      expect(typeof first.at).toBe("number");
-      expect(Number.isFinite(first.at)).toBe(true);
+      assert.deepStrictEqual([...first.bytes], [...payload]);
+      assert.strictEqual(first.from, a.localAddress);
+      assert.strictEqual(typeof first.at, "number");
+      assert.strictEqual(Number.isFinite(first.at), true);
     });
 
     it("delivers packets both ways and lets the receiver reply to `from`", async () => {
@@ -134,7 +149,7 @@ export function describeTransportCompliance(
       a.onPacket((bytes) => got.push(bytes.slice()));
       a.sendPacket(b.localAddress, Uint8Array.of(1, 2, 3));
       const reply = await waitFor(() => got[0]);
-      expect([...reply]).toEqual([1, 2, 3, 0xff]);
+      assert.deepStrictEqual([...reply], [1, 2, 3, 0xff]);
     });
 
     it("does not alias the sender's buffer", async () => {
@@ -146,7 +161,7 @@ export function describeTransportCompliance(
       a.sendPacket(b.localAddress, buf);
       buf.fill(0);
       const first = await waitFor(() => got[0]);
-      expect([...first]).toEqual([7, 7, 7]);
+      assert.deepStrictEqual([...first], [7, 7, 7]);
     });
 
     it("carries a 60 KiB datagram intact", async () => {
@@ -157,8 +172,8 @@ export function describeTransportCompliance(
       const payload = bytesOf(60 * 1024, 7);
       a.sendPacket(b.localAddress, payload);
       const first = await waitFor(() => got[0]);
-      expect(first.length).toBe(payload.length);
-      expect(sameBytes(first, payload)).toBe(true);
+      assert.strictEqual(first.length, payload.length);
+      assert.strictEqual(sameBytes(first, payload), true);
     });
 
     it("delivers a burst of packets", async () => {
@@ -168,13 +183,13 @@ export function describeTransportCompliance(
       b.onPacket((bytes) => seen.add(bytes[0]!));
       for (let i = 0; i < 50; i++) a.sendPacket(b.localAddress, Uint8Array.of(i, 1, 2, 3));
       await waitFor(() => (seen.size === 50 ? true : undefined));
-      expect(seen.size).toBe(50);
+      assert.strictEqual(seen.size, 50);
     });
 
     it("never throws when sending to an address nobody listens on", async () => {
       const a = await make();
       const nowhere = await factory.unusedAddress();
-      expect(() => a.sendPacket(nowhere, Uint8Array.of(1))).not.toThrow();
+      assert.doesNotThrow(() => a.sendPacket(nowhere, Uint8Array.of(1)));
       await new Promise((r) => setTimeout(r, 20));
     });
 
@@ -186,16 +201,16 @@ export function describeTransportCompliance(
       await client.write(Uint8Array.of(1, 2, 3));
       await client.write(Uint8Array.of(4, 5));
       const { stream: server, from } = await accepted;
-      expect(typeof from).toBe("string");
-      expect(() => parseAddress(from)).not.toThrow();
-      expect(from).toBe(server.remoteAddress);
-      expect([...(await readExactly(server, 5))]).toEqual([1, 2, 3, 4, 5]);
+      assert.strictEqual(typeof from, "string");
+      assert.doesNotThrow(() => parseAddress(from));
+      assert.strictEqual(from, server.remoteAddress);
+      assert.deepStrictEqual([...(await readExactly(server, 5))], [1, 2, 3, 4, 5]);
       await server.write(Uint8Array.of(9, 8, 7));
       await server.end();
-      expect([...(await readAll(client))]).toEqual([9, 8, 7]);
+      assert.deepStrictEqual([...(await readAll(client))], [9, 8, 7]);
       client.close();
       server.close();
-      expect(client.closed).toBe(true);
+      assert.strictEqual(client.closed, true);
     });
 
     it("supports half-close: the reader sees end of stream, and can still reply", async () => {
@@ -206,10 +221,10 @@ export function describeTransportCompliance(
       await client.write(Uint8Array.of(42));
       await client.end();
       const { stream: server } = await accepted;
-      expect([...(await readAll(server))]).toEqual([42]);
+      assert.deepStrictEqual([...(await readAll(server))], [42]);
       await server.write(Uint8Array.of(43));
       await server.end();
-      expect([...(await readAll(client))]).toEqual([43]);
+      assert.deepStrictEqual([...(await readAll(client))], [43]);
     });
 
     it("keeps a 1 MiB stream payload in order", async () => {
@@ -224,8 +239,8 @@ export function describeTransportCompliance(
       await client.end();
       const { stream: server } = await accepted;
       const got = await readAll(server);
-      expect(got.length).toBe(payload.length);
-      expect(sameBytes(got, payload)).toBe(true);
+      assert.strictEqual(got.length, payload.length);
+      assert.strictEqual(sameBytes(got, payload), true);
     });
 
     it("handles concurrent streams independently", async () => {
@@ -248,16 +263,21 @@ export function describeTransportCompliance(
           return [...r];
         }),
       );
-      expect(results).toEqual([1, 2, 3, 4, 5].map((i) => [i * 2, (i + 1) * 2]));
+      assert.deepStrictEqual(
+        results,
+        [1, 2, 3, 4, 5].map((i) => [i * 2, (i + 1) * 2]),
+      );
     });
 
     it("rejects a dial to an address nobody listens on with a TransportError", async () => {
       const a = await make();
       const nowhere = await factory.unusedAddress();
       const err = await a.dial(nowhere, { timeoutMs: 1000 }).catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(TransportError);
-      expect([TransportErrorCode.UNREACHABLE, TransportErrorCode.TIMEOUT]).toContain(
-        (err as TransportError).code,
+      assert.ok(err instanceof TransportError, String(err));
+      assert.ok(
+        (
+          [TransportErrorCode.UNREACHABLE, TransportErrorCode.TIMEOUT] as readonly string[]
+        ).includes((err as TransportError).code),
       );
     });
 
@@ -269,8 +289,8 @@ export function describeTransportCompliance(
       const err = await a
         .dial(b.localAddress, { timeoutMs: 1000, signal: ac.signal })
         .catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(TransportError);
-      expect((err as TransportError).code).toBe(TransportErrorCode.ABORTED);
+      assert.ok(err instanceof TransportError, String(err));
+      assert.strictEqual((err as TransportError).code, TransportErrorCode.ABORTED);
     });
 
     it("local close ends pending reads with null", async () => {
@@ -282,8 +302,8 @@ export function describeTransportCompliance(
       await accepted;
       const pending = client.read();
       client.close();
-      expect(await pending).toBeNull();
-      await expect(client.write(Uint8Array.of(1))).rejects.toBeInstanceOf(TransportError);
+      assert.strictEqual(await pending, null);
+      await assert.rejects(client.write(Uint8Array.of(1)), TransportError);
     });
 
     it("the peer sees end of stream when the other side closes", async () => {
@@ -293,10 +313,10 @@ export function describeTransportCompliance(
       const client = await a.dial(b.localAddress, { timeoutMs: 2000 });
       await client.write(Uint8Array.of(5));
       const { stream: server } = await accepted;
-      expect([...(await readExactly(server, 1))]).toEqual([5]);
+      assert.deepStrictEqual([...(await readExactly(server, 1))], [5]);
       client.close();
       const next = await server.read().catch(() => null);
-      expect(next).toBeNull();
+      assert.strictEqual(next, null);
     });
 
     it("close() stops packets and streams and is idempotent", async () => {
@@ -312,19 +332,17 @@ export function describeTransportCompliance(
       await b.close();
       await b.close();
       // Streams of a closed transport are closed.
-      expect(await serverSide.read().catch(() => null)).toBeNull();
+      assert.strictEqual(await serverSide.read().catch(() => null), null);
       // The dialer's end ends or fails, but never hangs.
-      expect(await open.read().catch(() => null)).toBeNull();
+      assert.strictEqual(await open.read().catch(() => null), null);
       a.sendPacket(b.localAddress, Uint8Array.of(1));
       await new Promise((r) => setTimeout(r, 30));
-      expect(got).toHaveLength(0);
+      assert.strictEqual(got.length, 0);
       const err = await a.dial(b.localAddress, { timeoutMs: 500 }).catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(TransportError);
+      assert.ok(err instanceof TransportError, String(err));
       // A closed transport refuses to dial and silently drops sends.
-      expect(() => b.sendPacket(a.localAddress, Uint8Array.of(1))).not.toThrow();
-      await expect(b.dial(a.localAddress, { timeoutMs: 500 })).rejects.toBeInstanceOf(
-        TransportError,
-      );
+      assert.doesNotThrow(() => b.sendPacket(a.localAddress, Uint8Array.of(1)));
+      await assert.rejects(b.dial(a.localAddress, { timeoutMs: 500 }), TransportError);
     });
   });
 }

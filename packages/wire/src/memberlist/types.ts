@@ -37,6 +37,15 @@ export const NodeStateCode = {
 } as const;
 export type NodeStateCode = (typeof NodeStateCode)[keyof typeof NodeStateCode];
 
+/** Names of the node states, indexed by `NodeStateCode` (Go memberlist's `NodeStateType.String()`). */
+export const NODE_STATE_NAMES = ["alive", "suspect", "dead", "left"] as const;
+export type NodeStateName = (typeof NODE_STATE_NAMES)[number];
+
+/** `"alive"`, `"suspect"`, `"dead"` or `"left"` for a `NodeStateCode`; `"unknown"` otherwise. */
+export function nodeStateName(state: number): NodeStateName | "unknown" {
+  return NODE_STATE_NAMES[state] ?? "unknown";
+}
+
 /** `[PMin, PMax, PCur, DMin, DMax, DCur]`: memberlist and delegate protocol versions. */
 export type VersionBytes = Uint8Array;
 
