@@ -289,6 +289,7 @@ export class MemberTable {
       }
       if (r.state !== ALIVE) this.setState(r, ALIVE, now);
     }
+    ctx.metrics.msgAlive();
 
     if (oldState === DEAD || oldState === LEFT) {
       ctx.emit({ type: "join", node: nodeInfo(r) });
@@ -321,6 +322,7 @@ export class MemberTable {
       return;
     }
     ctx.broadcast(s);
+    ctx.metrics.msgSuspect();
 
     const now = ctx.now();
     r.incarnation = s.incarnation;
@@ -355,6 +357,9 @@ export class MemberTable {
     const state = this.suspicions.get(r);
     if (state === undefined || state.suspicion !== suspicion || r.state !== SUSPECT) return;
     state.timer = undefined;
+    if (suspicion.k > 0 && suspicion.confirmations < suspicion.k) {
+      this.ctx.metrics.degradedTimeout();
+    }
     this.deadNode({
       type: "dead",
       incarnation: r.incarnation,
@@ -384,6 +389,7 @@ export class MemberTable {
     } else {
       ctx.broadcast(d);
     }
+    ctx.metrics.msgDead();
 
     r.incarnation = d.incarnation;
     // A node declaring itself dead has left gracefully.
