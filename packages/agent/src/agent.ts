@@ -79,7 +79,8 @@ import { type AgentHttpOptions, startAgentHttp } from "./http/agent-http.ts";
 import type { HttpServer } from "./http/http-server.ts";
 import { registerMetricsRoute } from "./http/metrics-route.ts";
 import { HttpRouter } from "./http/router.ts";
-import { createPrometheusRegistry } from "./metrics/prometheus-registry.ts";
+import { AgentMetrics, type AgentMetricsOptions } from "./metrics/agent-metrics.ts";
+import { invokeEventScript } from "./event-handlers/script-invoker.ts";
 import { canonicalIP, type HostLookup } from "./gocompat/net.ts";
 import { goQuote } from "./gocompat/quote.ts";
 import { checkLogLevel, type LogLevel } from "./logging/log-level.ts";
@@ -144,6 +145,8 @@ export interface AgentOptions {
   readonly serfOptions?: SerfOptions | undefined;
   /** RPC server options, or `false` for no RPC listener. @default listen on `config.rpcAddr` */
   readonly rpc?: false | Omit<RpcServerOptions, "backend" | "logger" | "authKey"> | undefined;
+  /** Telemetry timings (in-memory intervals, runtime metrics period, host name). */
+  readonly metrics?: AgentMetricsOptions | undefined;
   /** HTTP listener limits (`http_addr`); the listener runs only when `http_addr` is set. */
   readonly http?: AgentHttpOptions | undefined;
   /** mDNS socket and timing options (`-discover`); tests keep multicast on loopback. */
@@ -284,6 +287,8 @@ export class Agent implements AgentBackend {
   readonly advertiseAddr: string | undefined;
   /** Resolves when the agent stopped on its own or was shut down (see `AgentExit`). */
   readonly done: Promise<AgentExit>;
+  /** Telemetry: statsd/statsite, the SIGUSR1 in-memory sink, Prometheus (see AgentMetrics). */
+  readonly metrics: AgentMetrics;
   /** Routes of the HTTP listener (`http_addr`); register more with `httpRouter.get(…)`. */
   readonly httpRouter = new HttpRouter();
 
@@ -312,8 +317,11 @@ export class Agent implements AgentBackend {
     bindAddr: string;
     advertiseAddr: string | undefined;
     options: AgentOptions;
+    metrics: AgentMetrics;
   }) {
     this.config = init.config;
+    this.metrics = init.metrics;
+    init.metrics.observe(() => this.serf);
     this.serf = init.serf;
     this.logger = init.logger;
     this.bindAddr = init.bindAddr;
@@ -346,6 +354,7 @@ export class Agent implements AgentBackend {
         return { name: m.name, tags: m.tags };
       },
       logger: this.#log,
+      invoke: init.metrics.timeScripts(invokeEventScript),
       ...(init.options.handlerQueueCapacity === undefined
         ? {}
         : { queueCapacity: init.options.handlerQueueCapacity }),
@@ -409,7 +418,23 @@ export class Agent implements AgentBackend {
 
     log.info("Serf agent starting");
     const clock = options.clock ?? systemClock;
-    const serf = await Agent.#startSerf(config, options, setup, tags, keyringFile, logger, clock);
+    const metrics = new AgentMetrics(config, logger, options.metrics);
+    let serf: Serf;
+    try {
+      serf = await Agent.#startSerf(
+        config,
+        options,
+        setup,
+        tags,
+        keyringFile,
+        logger,
+        clock,
+        metrics,
+      );
+    } catch (err) {
+      await metrics.close();
+      throw err;
+    }
     const bindAddr = formatResolvedAddr({ ip: setup.bindIp, port: setup.bindPort });
     const agent = new Agent({
       config,
@@ -421,6 +446,7 @@ export class Agent implements AgentBackend {
       advertiseAddr:
         setup.advertise === undefined ? undefined : formatResolvedAddr(setup.advertise),
       options,
+      metrics,
     });
     // Serf reported the local node's join while it was being created, before anyone could
     // listen; Go's agent sees (and handles) that event, so replay it.
@@ -446,6 +472,7 @@ export class Agent implements AgentBackend {
         backend: agent,
         logger: logger.child("agent.ipc"),
         authKey: config.rpcAuthKey,
+        metrics: metrics.sink,
       });
       try {
         await rpc.listen(config.rpcAddr);
@@ -461,7 +488,8 @@ export class Agent implements AgentBackend {
     }
     if (config.httpAddr !== "") {
       try {
-        registerMetricsRoute(agent.httpRouter, createPrometheusRegistry());
+        if (metrics.registry !== undefined)
+          registerMetricsRoute(agent.httpRouter, metrics.registry);
         const log = logger.child("agent.http");
         agent.#http = await startAgentHttp(config.httpAddr, agent.httpRouter, log, options.http);
       } catch (err) {
@@ -526,6 +554,7 @@ export class Agent implements AgentBackend {
     keyringFile: string | undefined,
     logger: Logger,
     clock: Clock,
+    metrics: AgentMetrics,
   ): Promise<Serf> {
     const fail = (text: string, cause?: unknown): AgentError =>
       new AgentError(
@@ -569,6 +598,7 @@ export class Agent implements AgentBackend {
         options: serfOptions,
         clock,
         logger: libraryLogger(logger),
+        metrics: metrics.sink,
       });
     } catch (err) {
       throw fail(goSerfCreateErrorText(err, setup.bindIp, setup.bindPort), err);
@@ -921,6 +951,7 @@ export class Agent implements AgentBackend {
     await this.#runner.close();
     await this.#rpc?.close();
     await this.#http?.close();
+    await this.metrics.close();
     this.#subscribers.clear();
     this.#log.info("shutdown complete");
     this.#resolveDone({ reason: "shutdown" });
