@@ -15,7 +15,12 @@
 
 import { hostname } from "node:os";
 import { performance } from "node:perf_hooks";
-import { FanoutMetricsSink, guardMetricsSink, type MetricsSink } from "@serf-ts/memberlist";
+import {
+  FanoutMetricsSink,
+  guardMetricsSink,
+  type MetricSpec,
+  type MetricsSink,
+} from "@serf-ts/memberlist";
 import type { Registry } from "prom-client";
 import type { AgentConfig } from "../config/agent-config.ts";
 import type { ScriptInvoker } from "../event-handlers/event-handler-runner.ts";
@@ -31,6 +36,23 @@ import {
 import { startRuntimeMetrics, type StopRuntimeMetrics } from "./runtime-metrics.ts";
 import { StatsdSink } from "./statsd-sink.ts";
 import { StatsiteSink } from "./statsite-sink.ts";
+
+/** The agent's own metrics (Go serf 0.9.4's `agent.*` keys). */
+export const AGENT_METRICS: readonly MetricSpec[] = [
+  { key: "agent.ipc.accept", kind: "counter", unit: "1", help: "RPC client connections accepted." },
+  {
+    key: "agent.ipc.command",
+    kind: "counter",
+    unit: "1",
+    help: "RPC commands received (after the handshake).",
+  },
+  {
+    key: "agent.invoke.*",
+    kind: "timer",
+    unit: "ms",
+    help: "Run time of an event handler script, by script.",
+  },
+];
 
 /** Telemetry options an embedder or a test may set. */
 export interface AgentMetricsOptions {
