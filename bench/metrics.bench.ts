@@ -66,7 +66,7 @@ function commandFor(impl: Impl): AgentCommand {
 async function rpcReady(agent: AgentProcess): Promise<void> {
   const c = await RpcClient.connect({
     addr: agent.rpcAddress,
-    timeoutMs: 1000,
+    timeoutMs: 5000,
     requestTimeoutMs: 2000,
   });
   try {
@@ -140,11 +140,11 @@ function scrapeLoop(addrs: readonly string[]): () => void {
 }
 
 async function aliveEverywhere(agents: readonly AgentProcess[], n: number): Promise<boolean> {
-  const counts = await Promise.all(
+  const counts = await Promise.allSettled(
     agents.map(async (a) => {
       const c = await RpcClient.connect({
         addr: a.rpcAddress,
-        timeoutMs: 2000,
+        timeoutMs: 5000,
         requestTimeoutMs: 5000,
       });
       try {
@@ -154,7 +154,7 @@ async function aliveEverywhere(agents: readonly AgentProcess[], n: number): Prom
       }
     }),
   );
-  return counts.every((x) => x === n);
+  return counts.every((x) => x.status === "fulfilled" && x.value === n);
 }
 
 interface Row {

@@ -192,7 +192,12 @@ export function formatGoTime(epochMs: number, monoSec: number | undefined): stri
   const d = new Date(whole);
   const date = `${pad(d.getFullYear(), 4)}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
   const time = `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
-  const ns = Math.min(999_999_999, Math.round((epochMs - Math.floor(epochMs / 1000) * 1000) * 1e6));
+  // Epoch milliseconds in a double are precise to about a microsecond: print microseconds.
+  const micros = Math.min(
+    999_999,
+    Math.round((epochMs - Math.floor(epochMs / 1000) * 1000) * 1000),
+  );
+  const ns = micros * 1000;
   const frac = ns === 0 ? "" : `.${String(ns).padStart(9, "0").replace(/0+$/, "")}`;
   const offsetMin = -d.getTimezoneOffset();
   const sign = offsetMin < 0 ? "-" : "+";
