@@ -192,7 +192,15 @@ async function measure(impl: Impl, mode: Mode, statsd: string): Promise<Row> {
         requestTimeoutMs: 30_000,
       });
       try {
-        await c.join([seed.bindAddress]);
+        // A loaded machine can time a push/pull out: retry, as retry_join would.
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await c.join([seed.bindAddress]);
+            break;
+          } catch (err) {
+            if (attempt >= 5) throw err;
+          }
+        }
       } finally {
         await c.close();
       }
