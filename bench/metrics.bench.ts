@@ -42,6 +42,10 @@ const IDLE_WINDOW_MS = 20_000;
 const SETTLE_MS = 3_000;
 const START_CONCURRENCY = 8;
 const WATCHDOG_MS = 15 * 60_000;
+/** What "on" turns on: `statsd`, `http` (scraped every SCRAPE_MS), or both. */
+const ON = new Set((process.env.BENCH_METRICS_ON ?? "statsd,http").split(","));
+const SCRAPE_MS = Number(process.env.BENCH_METRICS_SCRAPE_MS ?? 1000);
+const WITH_JOIN = process.env.BENCH_METRICS_JOIN !== "0";
 
 const TICKS = (() => {
   try {
@@ -90,14 +94,17 @@ async function startAgents(
 ): Promise<Started> {
   const dir = mkdtempSync(join(tmpdir(), "serf-bench-metrics-"));
   const config = join(dir, "metrics.json");
-  writeFileSync(config, JSON.stringify(mode === "on" ? { statsd_addr: statsd } : {}));
+  writeFileSync(
+    config,
+    JSON.stringify(mode === "on" && ON.has("statsd") ? { statsd_addr: statsd } : {}),
+  );
   const prefix = `m${randomSuffix()}-${impl}-${mode}-`;
   const agents: AgentProcess[] = [];
   const httpAddrs: string[] = [];
   const start = async (i: number, seed: string | undefined): Promise<void> => {
     const ip = randomLoopbackIp();
     const extra = [`-config-file=${config}`];
-    if (impl === "ts" && mode === "on") {
+    if (impl === "ts" && mode === "on" && ON.has("http")) {
       const http = `${ip}:${await freePort(ip)}`;
       extra.push(`-http-addr=${http}`);
       httpAddrs.push(http);
@@ -131,7 +138,7 @@ function scrapeLoop(addrs: readonly string[]): () => void {
   void (async () => {
     while (!stopped) {
       await Promise.allSettled(addrs.map(async (a) => (await fetch(`http://${a}/metrics`)).text()));
-      await sleep(1000);
+      await sleep(SCRAPE_MS);
     }
   })();
   return () => {
@@ -176,6 +183,7 @@ async function measure(impl: Impl, mode: Mode, statsd: string): Promise<Row> {
   stopScrape();
   await stopAll();
   const idleCpuPercentPerAgent = (used / IDLE_N / IDLE_WINDOW_MS) * 100;
+  if (!WITH_JOIN) return { impl, mode, idleCpuPercentPerAgent, joinCpuMs: 0, joinMs: 0 };
 
   // Join.
   const j = await startAgents(impl, mode, JOIN_N, false, statsd);

@@ -19,7 +19,8 @@ const MISNAMED = [
 /** A new registry with the default Node metrics registered. */
 export function createPrometheusRegistry(): Registry {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
+  // 100 ms (not 10 ms) event-loop sampling: ten wake-ups a second instead of a hundred.
+  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 100 });
   for (const name of MISNAMED) {
     if (registry.getSingleMetric(name) !== undefined) registry.removeSingleMetric(name);
   }

@@ -7,22 +7,17 @@
  *   bound to JS (Buffers included);
  * - `runtime.num_active_handles`: libuv resources keeping the loop alive (sockets, timers),
  *   the nearest thing to Go's `runtime.num_goroutines`;
- * - `runtime.event_loop_lag_ms`: mean event-loop delay over the last second beyond the 20 ms
- *   sampling period, `runtime.event_loop_lag_max_ms`: its maximum;
+ * - `runtime.event_loop_lag_ms`: how late this collector's own 1 s timer fired (event-loop lag
+ *   sampled once a second, with no extra wake-ups), `runtime.event_loop_lag_max_ms`: the
+ *   largest such lag so far;
  * - `runtime.total_gc_runs`, `runtime.total_gc_pause_ns`: garbage collections so far and their
  *   total pause;
  *
  * and one `runtime.gc_pause_ns` sample per collection, as Go does.
  */
 
-import {
-  type IntervalHistogram,
-  monitorEventLoopDelay,
-  PerformanceObserver,
-} from "node:perf_hooks";
+import { PerformanceObserver, performance } from "node:perf_hooks";
 import type { MetricsSink } from "@serf-ts/memberlist";
-
-const LAG_RESOLUTION_MS = 20;
 
 /** Stops the collection. */
 export type StopRuntimeMetrics = () => void;
@@ -47,14 +42,8 @@ export function startRuntimeMetrics(sink: MetricsSink, intervalMs = 1000): StopR
   } catch {
     observer = undefined;
   }
-  let lag: IntervalHistogram | undefined;
-  try {
-    lag = monitorEventLoopDelay({ resolution: LAG_RESOLUTION_MS });
-    lag.enable();
-  } catch {
-    lag = undefined;
-  }
-
+  let lagMs = 0;
+  let maxLagMs = 0;
   const emit = (): void => {
     const mem = process.memoryUsage();
     sink.setGauge(["runtime", "num_active_handles"], process.getActiveResourcesInfo().length);
@@ -62,25 +51,29 @@ export function startRuntimeMetrics(sink: MetricsSink, intervalMs = 1000): StopR
     sink.setGauge(["runtime", "heap_total_bytes"], mem.heapTotal);
     sink.setGauge(["runtime", "sys_bytes"], mem.rss);
     sink.setGauge(["runtime", "external_bytes"], mem.external);
-    if (lag !== undefined) {
-      // The histogram records the whole sampling period; the lag is what exceeds it.
-      const mean = Number.isFinite(lag.mean) ? lag.mean / 1e6 : LAG_RESOLUTION_MS;
-      sink.setGauge(["runtime", "event_loop_lag_ms"], Math.max(0, mean - LAG_RESOLUTION_MS));
-      const max = lag.max / 1e6;
-      sink.setGauge(["runtime", "event_loop_lag_max_ms"], Math.max(0, max - LAG_RESOLUTION_MS));
-      lag.reset();
-    }
+    sink.setGauge(["runtime", "event_loop_lag_ms"], lagMs);
+    sink.setGauge(["runtime", "event_loop_lag_max_ms"], maxLagMs);
     sink.setGauge(["runtime", "total_gc_pause_ns"], gcPauseNs);
     sink.setGauge(["runtime", "total_gc_runs"], gcRuns);
     const taken = pauses;
     pauses = [];
     for (const ns of taken) sink.addSample(["runtime", "gc_pause_ns"], ns);
   };
-  const timer = setInterval(emit, intervalMs);
-  timer.unref();
+  // A chain of timeouts rather than an interval: each tick measures how late it fired.
+  let timer: ReturnType<typeof setTimeout>;
+  const schedule = (): void => {
+    const due = performance.now() + intervalMs;
+    timer = setTimeout(() => {
+      lagMs = Math.max(0, performance.now() - due);
+      maxLagMs = Math.max(maxLagMs, lagMs);
+      emit();
+      schedule();
+    }, intervalMs);
+    timer.unref();
+  };
+  schedule();
   return () => {
-    clearInterval(timer);
+    clearTimeout(timer);
     observer?.disconnect();
-    lag?.disable();
   };
 }

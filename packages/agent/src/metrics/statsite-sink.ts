@@ -31,7 +31,8 @@ export class StatsiteSink extends StatsLineSink {
   readonly #address: string;
   readonly #log: StatsErrorLog;
   readonly #queue: string[] = [];
-  readonly #flushTimer: ReturnType<typeof setInterval>;
+  readonly #flushIntervalMs: number;
+  #flushTimer: ReturnType<typeof setTimeout> | undefined;
   #socket: Socket | undefined;
   #connected = false;
   #pausedUntil = 0;
@@ -41,11 +42,7 @@ export class StatsiteSink extends StatsLineSink {
     super();
     this.#address = options.address;
     this.#log = options.logError ?? (() => {});
-    this.#flushTimer = setInterval(
-      () => this.#flush(),
-      options.flushIntervalMs ?? STATS_FLUSH_INTERVAL_MS,
-    );
-    this.#flushTimer.unref();
+    this.#flushIntervalMs = options.flushIntervalMs ?? STATS_FLUSH_INTERVAL_MS;
     this.#connect();
   }
 
@@ -53,6 +50,14 @@ export class StatsiteSink extends StatsLineSink {
     if (this.#closed || Date.now() < this.#pausedUntil) return;
     if (this.#queue.length >= STATS_QUEUE_CAPACITY) return;
     this.#queue.push(line);
+    // Armed only while lines wait: an agent that emits nothing does not wake up for us.
+    if (this.#flushTimer === undefined) {
+      this.#flushTimer = setTimeout(() => {
+        this.#flushTimer = undefined;
+        this.#flush();
+      }, this.#flushIntervalMs);
+      this.#flushTimer.unref();
+    }
   }
 
   /** Sends what is queued and closes the connection. */
@@ -60,7 +65,8 @@ export class StatsiteSink extends StatsLineSink {
     if (this.#closed) return;
     this.#flush();
     this.#closed = true;
-    clearInterval(this.#flushTimer);
+    clearTimeout(this.#flushTimer);
+    this.#flushTimer = undefined;
     const socket = this.#socket;
     this.#socket = undefined;
     if (socket === undefined) return;
