@@ -81,6 +81,8 @@ import {
   type Transmit,
   TransmitLimitedQueue,
   type ExchangeOutcome,
+  type CoreMetrics,
+  NO_CORE_METRICS,
 } from "@serf-ts/memberlist/core";
 import {
   type Coordinate,
@@ -111,6 +113,7 @@ import {
   utf8Encode,
 } from "@serf-ts/wire";
 import { VivaldiClient } from "../coordinate/client.ts";
+import { distanceNs } from "../coordinate/vivaldi.ts";
 import type {
   KeyOperation,
   Member,
@@ -138,6 +141,7 @@ import {
 } from "./internal-queries.ts";
 import { LamportClock } from "./lamport.ts";
 import { QueryCollector } from "./query-collector.ts";
+import { countQueryReply, SerfMetrics } from "./serf-metrics.ts";
 import { evaluateFilters } from "./query-filters.ts";
 import { defaultQueryTimeoutMs, selectRelayTargets } from "./query-timeout.ts";
 import { type Random, randomIntn } from "./random.ts";
@@ -203,6 +207,8 @@ export interface SerfMachineHooks {
    * @internal
    */
   readonly messageDropper?: ((type: SerfMessageType) => boolean) | undefined;
+  /** Metrics of serf and of its memberlist (Go's names; see `SERF_METRICS`). */
+  readonly metrics?: CoreMetrics | undefined;
 }
 
 /** Local serf instance state (Go `SerfState`). */
@@ -384,6 +390,7 @@ export class SerfMachine {
   private readonly log: SerfMachineLogger;
   private readonly dropper: (type: SerfMessageType) => boolean;
   private readonly merge: ((members: readonly Member[]) => string | undefined) | undefined;
+  private readonly metrics: SerfMetrics;
 
   private readonly clock = new LamportClock();
   private readonly eventClock = new LamportClock();
@@ -449,6 +456,7 @@ export class SerfMachine {
     this.log = hooks.logger ?? NOOP_LOGGER;
     this.dropper = hooks.messageDropper ?? (() => false);
     this.merge = hooks.merge;
+    this.metrics = new SerfMetrics(hooks.metrics ?? NO_CORE_METRICS);
     this.nowMs = now;
 
     // Fails early like Go's Create ("Encoded length of tags exceeds limit of 512 bytes").
@@ -471,7 +479,9 @@ export class SerfMachine {
         this.vivaldi?.forgetNode(name);
         this.coordCache.delete(name);
       },
+      onFlap: () => this.metrics.memberFlap(),
       flapTimeoutMs: options.flapTimeoutMs,
+      metrics: this.metrics,
     });
     const queueOptions = {
       numNodes: () => this.table.size,
@@ -511,6 +521,7 @@ export class SerfMachine {
       random,
       now,
       this.makeDelegates(),
+      hooks.metrics,
     );
     this.swimReady = true;
     this.swimDepth--;
@@ -1195,6 +1206,12 @@ export class SerfMachine {
 
   /** Go `delegate.GetBroadcasts`: intents, then queries, then events, within `limit`. */
   private getBroadcasts(overhead: number, limit: number): Uint8Array[] {
+    const out = this.collectBroadcasts(overhead, limit);
+    this.metrics.messagesSent(out);
+    return out;
+  }
+
+  private collectBroadcasts(overhead: number, limit: number): Uint8Array[] {
     const out = this.intentQueue.getBroadcasts(overhead, limit);
     let used = 0;
     for (const m of out) used += m.length + overhead;
@@ -1286,11 +1303,14 @@ export class SerfMachine {
       return;
     }
     if (coord === null) return;
+    const before = v.getCoordinate();
     const r = v.update(node.name, coord, rttMs);
     if (!r.ok) {
+      this.metrics.coordinateRejected();
       this.log.debug("rejected coordinate", { node: node.name, reason: r.message });
       return;
     }
+    this.metrics.coordinateAdjustment(distanceNs(before, r.coordinate) / 1e6);
     this.coordCache.set(node.name, coord);
     this.coordCache.set(this.name, r.coordinate);
   }
@@ -1301,6 +1321,7 @@ export class SerfMachine {
   /** Go `delegate.NotifyMsg`. */
   private handleUserMessage(buf: Uint8Array): void {
     if (buf.length === 0) return;
+    this.metrics.messageReceived(buf.length);
     const t = buf[0] as number;
     if (this.dropper(t as SerfMessageType)) return;
     let msg: SerfMessage;
@@ -1376,6 +1397,7 @@ export class SerfMachine {
       this.snapLastEventClock = msg.lTime;
       this.sink.record({ kind: "event-clock", value: msg.lTime });
     }
+    this.metrics.userEvent(msg.name);
     this.emit({
       type: "user",
       name: msg.name,
@@ -1393,6 +1415,7 @@ export class SerfMachine {
       if (verdict === "too-old") this.log.warn("received old query", { name: q.name });
       return false;
     }
+    this.metrics.query(q.name);
     const rebroadcast = (q.flags & QueryFlag.NO_BROADCAST) === 0;
     const filters: (QueryFilter | undefined)[] = [];
     for (const f of q.filters ?? []) {
@@ -1586,6 +1609,7 @@ export class SerfMachine {
       return;
     }
     const outcome = own.collector.collect(resp, this.nowMs);
+    countQueryReply(this.metrics, outcome);
     if (outcome.kind === "rejected") {
       this.log.debug("query reply ignored", { reason: outcome.reason, message: outcome.message });
       return;
@@ -1969,6 +1993,7 @@ export class SerfMachine {
     q: TransmitLimitedQueue<SerfBroadcast>,
   ): void {
     const depth = q.numQueued();
+    this.metrics.queueDepth(queue, depth);
     const o = this.options;
     let limit = o.maxQueueDepth;
     if (o.minQueueDepth > 0) limit = Math.max(o.minQueueDepth, 2 * this.table.size);
