@@ -7,14 +7,16 @@
  */
 
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import {
   type AgentOptions,
+  canRun,
   eventually,
   type GoAgent,
+  missingFile,
   requireGoSerf,
   stopAll,
   writeQueryResponder,
@@ -36,7 +38,10 @@ import {
 } from "./golden.harness.ts";
 
 const haveGo = requireGoSerf();
-const haveTs = existsSync(BIN);
+const haveTs = canRun(
+  "golden cross-agent tests",
+  missingFile(BIN, "build @serf-ts/cli (pnpm build)"),
+);
 const LOCAL: AgentOptions = { profile: "local" };
 const newKey = (): string => randomBytes(32).toString("base64");
 const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");

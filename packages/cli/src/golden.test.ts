@@ -8,13 +8,15 @@
 
 import { randomBytes } from "node:crypto";
 import { isDeepStrictEqual } from "node:util";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   type AgentOptions,
+  canRun,
   eventually,
   type GoAgent,
+  missingFile,
   requireGoSerf,
   stopAll,
   writeQueryResponder,
@@ -42,7 +44,10 @@ import {
 } from "./golden.harness.ts";
 
 const haveGo = requireGoSerf();
-const haveTs = existsSync(BIN);
+const haveTs = canRun(
+  "golden tests against serf-ts agents",
+  missingFile(BIN, "build @serf-ts/cli (pnpm build)"),
+);
 /** Shorter gossip intervals (1.6 s default query timeout), as the golden outputs assume. */
 const LOCAL: AgentOptions = { profile: "local" };
 

@@ -17,17 +17,24 @@ import { join } from "node:path";
 import {
   type AgentOptions,
   type AgentProcess,
+  canRun,
   eventually,
+  missingFile,
   startAgentProcess,
   stopAll,
 } from "@serf-ts/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BIN, runBin } from "./golden.harness.ts";
 
-const haveTs = existsSync(BIN);
-const haveUptime = existsSync("/usr/bin/uptime") || existsSync("/bin/uptime");
+const runnable = canRun(
+  "the serf-ts CLI session test",
+  missingFile(BIN, "build @serf-ts/cli (pnpm build)") ??
+    (existsSync("/usr/bin/uptime") || existsSync("/bin/uptime")
+      ? undefined
+      : "no `uptime` in /usr/bin or /bin (Debian package procps)"),
+);
 
-describe.skipIf(!haveTs || !haveUptime)("session: three serf-ts agents driven by our CLI", () => {
+describe.skipIf(!runnable)("session: three serf-ts agents driven by our CLI", () => {
   let dir = "";
   let handler = "";
   const agents = new Map<string, AgentProcess>();

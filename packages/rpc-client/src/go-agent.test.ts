@@ -8,14 +8,16 @@
  */
 
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   type AgentOptions,
+  canRun,
   eventually,
   type GoAgent,
   type Impl,
+  missingFile,
   requireGoSerf,
   startAgent,
   startMixedCluster,
@@ -29,6 +31,10 @@ import { RpcClient } from "./client.ts";
 import { RpcClosedError, RpcResponseError } from "./errors.ts";
 
 const haveGo = requireGoSerf();
+const haveTs = canRun(
+  "RpcClient tests against serf-ts agents",
+  missingFile(TS_CLI_MAIN, "build @serf-ts/cli (pnpm build)"),
+);
 const text = (b: Uint8Array | null): string | null =>
   b === null ? null : Buffer.from(b).toString();
 const bytes = (s: string): Uint8Array => new Uint8Array(Buffer.from(s));
@@ -41,7 +47,6 @@ const LOCAL: AgentOptions = { profile: "local" };
  */
 const QUERY_MS = 3000;
 
-const TS_MAIN = TS_CLI_MAIN;
 const startCluster = startMixedCluster;
 
 /**
@@ -59,7 +64,7 @@ const VARIANTS = [
     impl: "ts",
     cluster: ["ts", "ts", "go"],
     encrypted: ["ts", "go"],
-    skip: !haveGo || !existsSync(TS_MAIN),
+    skip: !haveGo || !haveTs,
   },
 ] as const satisfies readonly {
   impl: Impl;

@@ -13,7 +13,14 @@ export type {
 } from "./agent-process.ts";
 export { agentFlags, misboundAddress, startAgentProcess } from "./agent-process.ts";
 export type { GoSerfAvailability } from "./binary.ts";
-export { findGoSerf, goSerfAvailability, goSerfPath, requireGoSerf } from "./binary.ts";
+export {
+  canRun,
+  findGoSerf,
+  goSerfAvailability,
+  goSerfPath,
+  missingFile,
+  requireGoSerf,
+} from "./binary.ts";
 export type { EventuallyOptions } from "./eventually.ts";
 export { eventually, sleep } from "./eventually.ts";
 export type {
