@@ -39,6 +39,8 @@ export {
   withGoCli,
   writeQueryResponder,
 } from "./go-agent.ts";
+export type { GossipMiss } from "./gossip-misses.ts";
+export { GossipMissLedger, keyListMisses, unmentioned, withoutNodes } from "./gossip-misses.ts";
 export type { FreePortOptions } from "./net.ts";
 export { freePort, isAddressInUse, randomLoopbackIp, randomSuffix } from "./net.ts";
 export type { CommandResult, RunOptions, SpawnTrackedOptions } from "./processes.ts";
