@@ -1,13 +1,26 @@
 /**
  * The built binary (`node dist/main.js`): the same golden comparisons as golden.test.ts for a
  * few commands, Ctrl-C handling (only the real process has SIGINT), and the packed tarballs
- * installed with npm and run through `npx serf`. Builds the package first (`tsc -b`).
+ * installed into a fresh `node_modules` and run through the `serf` bin they link. Builds the package
+ * first (`tsc -b`). Needs neither pnpm on PATH nor the registry: tarballs come from `npm pack`
+ * (npm ships with node), third-party dependencies are linked from this workspace's install.
  */
 
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import {
   eventually,
   type GoAgent,
@@ -42,6 +55,63 @@ async function exec(file: string, args: readonly string[], cwd: string, timeoutM
     );
   }
   return r.stdout;
+}
+
+/** Where `npm` is: beside this node, as node's installers put it, else on PATH. */
+function npmCli(): string {
+  const besideNode = join(dirname(process.execPath), "npm");
+  return existsSync(besideNode) ? besideNode : "npm";
+}
+
+/** The directory of `dep` as the package in `sourceDir` resolves it (real path). */
+function dependencyDir(sourceDir: string, dep: string): string {
+  const require = createRequire(join(sourceDir, "package.json"));
+  try {
+    return realpathSync(dirname(require.resolve(`${dep}/package.json`)));
+  } catch {
+    // `exports` without ./package.json: walk up from the entry point.
+    let dir = dirname(require.resolve(dep));
+    while (!dir.endsWith(`/node_modules/${dep}`) && dirname(dir) !== dir) dir = dirname(dir);
+    return realpathSync(dir);
+  }
+}
+
+/**
+ * Installs the packed tarballs of `packages` (dir names under packages/) into `app/node_modules`
+ * as npm lays out a registry install: each tarball's `package/` becomes
+ * `node_modules/@serf-ts/<name>`, each `bin` a link in `node_modules/.bin`, and each third-party
+ * dependency a link to the copy this workspace installed (no registry). The `workspace:^`
+ * ranges `npm pack` leaves in the manifests are never resolved: every @serf-ts package is there.
+ */
+async function installTarballs(tarballs: readonly string[], app: string): Promise<void> {
+  const modules = join(app, "node_modules");
+  mkdirSync(join(modules, ".bin"), { recursive: true });
+  const linked = new Set<string>();
+  for (const tarball of tarballs) {
+    const staging = mkdtempSync(join(app, "unpack-"));
+    await exec("tar", ["-xzf", tarball, "-C", staging], app);
+    const manifest = JSON.parse(readFileSync(join(staging, "package", "package.json"), "utf8")) as {
+      name: string;
+      bin?: Record<string, string>;
+      dependencies?: Record<string, string>;
+    };
+    const target = join(modules, ...manifest.name.split("/"));
+    mkdirSync(dirname(target), { recursive: true });
+    await exec("mv", [join(staging, "package"), target], app);
+    rmSync(staging, { recursive: true, force: true });
+    for (const [bin, file] of Object.entries(manifest.bin ?? {})) {
+      chmodSync(join(target, file), 0o755); // as npm does for a bin
+      symlinkSync(join(target, file), join(modules, ".bin", bin));
+    }
+    const source = resolve(PACKAGE_DIR, "..", manifest.name.replace("@serf-ts/", ""));
+    for (const dep of Object.keys(manifest.dependencies ?? {})) {
+      if (dep.startsWith("@serf-ts/") || linked.has(dep)) continue;
+      const link = join(modules, ...dep.split("/"));
+      mkdirSync(dirname(link), { recursive: true });
+      symlinkSync(dependencyDir(source, dep), link);
+      linked.add(dep);
+    }
+  }
 }
 
 describe.skipIf(!haveGo)("the built `serf` binary", () => {
@@ -104,31 +174,36 @@ describe.skipIf(!haveGo)("the built `serf` binary", () => {
     }
   });
 
-  it("installs from the packed tarballs and runs through npx", async () => {
+  it("installs from the packed tarballs and runs their `serf` bin", async () => {
     const tgz = join(dir, "tgz");
     const app = join(dir, "app");
     const packages = ["wire", "keygen", "memberlist", "serf", "agent", "rpc-client", "cli"];
+    mkdirSync(tgz, { recursive: true });
     for (const pkg of packages) {
-      await exec("pnpm", ["pack", "--pack-destination", tgz], resolve(PACKAGE_DIR, "..", pkg));
+      // Already built by beforeAll's `tsc -b` (project references): no prepack scripts.
+      await exec(
+        npmCli(),
+        ["pack", "--ignore-scripts", "--silent", "--pack-destination", tgz],
+        resolve(PACKAGE_DIR, "..", pkg),
+      );
     }
     const tarballs = readdirSync(tgz).map((f) => join(tgz, f));
     expect(tarballs).toHaveLength(packages.length);
     rmSync(app, { recursive: true, force: true });
     mkdirSync(app, { recursive: true });
     writeFileSync(join(app, "package.json"), JSON.stringify({ name: "app", private: true }));
-    // Online: the agent's third-party dependencies (multicast-dns) come from the registry.
-    await exec("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", ...tarballs], app);
+    await installTarballs(tarballs, app);
 
-    const env = baseEnv({ npm_config_cache: join(dir, "npm-cache") });
+    // The bin as npm would link it (npx runs the same file); Go's `serf` is on PATH too.
+    const bin = join(app, "node_modules", ".bin", "serf");
     const npx = (args: string[]) =>
-      runCommand("npx", ["--offline", "serf", ...args], { env, cwd: app, timeoutMs: 30_000 });
+      runCommand(bin, args, { env: baseEnv(), cwd: app, timeoutMs: 30_000 });
     const version = await npx(["version"]);
     expect(version.code).toBe(0);
     expect(version.stdout).toBe(`${cliVersion()}\nAgent Protocol: 5 (Understands back to: 2)\n`);
     const key = await npx(["keygen"]);
     expect(key.code).toBe(0);
     expect(key.stdout).toMatch(/^[A-Za-z0-9+/]{43}=\n$/);
-    // (npx itself may warn on stderr about the local npm configuration.)
     const members = normalize(await npx(["members", a()]), membersText);
     const go = normalize(await runGo(["members", a()]), membersText);
     expect([members.stdout, members.code]).toEqual([go.stdout, go.code]);

@@ -256,7 +256,7 @@ for (const { impl, cluster: impls, encrypted: encImpls, skip } of VARIANTS) {
           startAgent(impl, { ...LOCAL, name: "leave-ts" }),
         ]),
       ]);
-    }, 40_000);
+    }, 70_000);
 
     afterAll(async () => {
       await stopAll();

@@ -126,7 +126,7 @@ for (const { impl, cluster: impls, encrypted: encImpls, skip } of VARIANTS) {
         startCluster(encImpls, () => ({ ...LOCAL, encryptKey: key1 })),
         startAgent(impl, { ...LOCAL, name: "leaver" }),
       ]);
-    }, 40_000);
+    }, 70_000);
 
     afterAll(async () => {
       await Promise.all(clients.map((c) => c.close()));
