@@ -384,6 +384,25 @@ describe.skipIf(!haveGo || !haveTs)("golden: Go's CLI against a TS agent and a G
     await pair(() => ["members", "-status=left"], membersText);
   }, 80_000);
 
+  /**
+   * A leave needs two broadcasts at every observer: serf's leave intent (alive -> leaving) and
+   * memberlist's dead-about-itself (leaving -> left; without the intent first: alive -> failed,
+   * then the intent makes it left). Each goes out RetransmitMult x ceil(log10(N+1)) = 4 times to
+   * random gossip targets, and the targets include nodes dead for less than
+   * GossipToTheDeadTime (30 s): here nodes 4 and 5, killed in the test before. The CI failure
+   * ("our agent kept the TS leaver at `leaving` for > 10 s while the Go agent showed `left`")
+   * is one observer missing one of the two; it then waits for push/pull (30 s on LAN).
+   *
+   * Evidence (2026-12-07, this cluster shape and history replayed 28 times with debug logs and
+   * a temporary trace of every packet carrying a serf broadcast): in a bad run the TS leaver
+   * sent its intent as a ping piggyback to the Go observer, then in one gossip round to the Go
+   * observer and to the two dead nodes, and started memberlist's leave; the TS observer never
+   * logged `messageLeaveType` for it, and the Go observer's own 4 re-sends missed it too. It
+   * happened with a Go leaver as well (a Go observer showed the Go leaver `failed`, then
+   * `EventMemberLeave (forced)` 12 s later, after push/pull), so it is gossip, not our intent
+   * handling. Caveat for the issue: TS leavers were hit 6 times in 28, the Go leaver once.
+   * The assertion therefore allows one push/pull round, and checks the agents agree.
+   */
   it("leave", async () => {
     const r = await both(n(2), n(3), () => ["leave"]);
     expect(r).toMatchObject({ code: 0, stdout: "Graceful leave complete\n" });
@@ -393,10 +412,10 @@ describe.skipIf(!haveGo || !haveTs)("golden: Go's CLI against a TS agent and a G
         const seen = await Promise.all([n(0), n(1)].map((a) => a.cli(["members", "-status=left"])));
         return seen.every((v) => v.includes(n(2).name) && v.includes(n(3).name));
       },
-      { describe: views },
+      { timeoutMs: 40_000, describe: views },
     );
     await pair(() => ["members"], membersText);
-  }, 20_000);
+  }, 60_000);
 });
 
 describe.skipIf(!haveGo || !haveTs)("golden cross-agent: gossip misses", () => {
