@@ -7,6 +7,7 @@
  *
  *   pnpm mutate agent-rpc          # one target
  *   pnpm mutate agent-rpc --lines=150-460   # only mutants on those lines of each file
+ *   pnpm mutate agent-rpc --tests=src/rpc/rpc-server.test.ts   # other tests than the target's
  *   MUTATE_CONCURRENCY=2 pnpm mutate
  */
 import { spawnSync } from "node:child_process";
@@ -54,6 +55,7 @@ export const TARGETS = {
 
 const args = process.argv.slice(2);
 const lines = args.find((a) => a.startsWith("--lines="))?.slice("--lines=".length);
+const tests = args.find((a) => a.startsWith("--tests="))?.slice("--tests=".length);
 const names = args.filter((a) => !a.startsWith("--"));
 const selected = names.length === 0 ? Object.keys(TARGETS) : names;
 let failed = false;
@@ -77,8 +79,20 @@ for (const name of selected) {
       concurrency: Number(process.env.MUTATE_CONCURRENCY ?? 1),
       timeoutMS: 10_000,
       reporters: ["clear-text", "progress-append-only", "html", "json"],
-      htmlReporter: { fileName: join(here, "reports", `${name}${lines ? `-${lines}` : ""}.html`) },
-      jsonReporter: { fileName: join(here, "reports", `${name}${lines ? `-${lines}` : ""}.json`) },
+      htmlReporter: {
+        fileName: join(
+          here,
+          "reports",
+          `${name}${lines ? `-${lines}` : ""}${tests ? "-tests" : ""}.html`,
+        ),
+      },
+      jsonReporter: {
+        fileName: join(
+          here,
+          "reports",
+          `${name}${lines ? `-${lines}` : ""}${tests ? "-tests" : ""}.json`,
+        ),
+      },
       cleanTempDir: true,
       ignorePatterns: ["dist", "coverage", ".turbo"],
     }),
@@ -90,7 +104,7 @@ for (const name of selected) {
     {
       cwd: join(root, target.pkg),
       stdio: "inherit",
-      env: { ...process.env, MUTATE_TESTS: target.tests.join(",") },
+      env: { ...process.env, MUTATE_TESTS: tests ?? target.tests.join(",") },
     },
   );
   rmSync(dir, { recursive: true, force: true });
