@@ -208,7 +208,9 @@ describe("the packed packages, installed from their tarballs with npm", () => {
   it("build before packing, also after dist/ was deleted", () => {
     for (const [pkg, p] of packed) {
       const manifest = JSON.parse(readFileSync(join(p.dir, "package.json"), "utf8"));
-      expect(manifest.scripts?.prepack, pkg).toMatch(/(^|&& )tsc -b$/);
+      // prepack is the package's build (tsc -b, then any bundling step of its own).
+      expect(manifest.scripts?.prepack, pkg).toBe(manifest.scripts?.build);
+      expect(manifest.scripts?.prepack, pkg).toMatch(/(^|&& )tsc -b( &&|$)/);
       // tsc -b trusts its build info: kept inside dist/, it goes when dist/ goes.
       const tsconfig = JSON.parse(readFileSync(join(p.dir, "tsconfig.json"), "utf8"));
       expect(tsconfig.compilerOptions.outDir, pkg).toBe("dist");
