@@ -71,7 +71,9 @@ import {
 } from "./config/setup-checks.ts";
 import { AgentMdns, type AgentMdnsOptions } from "./discovery/agent-mdns.ts";
 import { mdnsInterfaceAddress } from "./discovery/mdns-common.ts";
+import { DurableEventPipeline } from "./event-handlers/durable-event-pipeline.ts";
 import { EventHandlerRunner } from "./event-handlers/event-handler-runner.ts";
+import { openEventJournal, type PendingJournal } from "./event-handlers/pending-journal.ts";
 import { type EventScript, parseEventScripts } from "./event-handlers/event-filter.ts";
 import { describeEvent, type HandlerEvent } from "./event-handlers/events.ts";
 import { formatGoDurationMs } from "./gocompat/duration.ts";
@@ -155,6 +157,11 @@ export interface AgentOptions {
    * killed (Go leaves them running as orphans when the process exits). @default 2000
    */
   readonly handlerDrainMs?: number | undefined;
+  /**
+   * With a snapshot: keep events not yet handled in `<snapshot>.pending` and hand them to the
+   * handlers after a crash (see the README, "Event handlers across crashes"). @default true
+   */
+  readonly eventJournal?: boolean | undefined;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -282,6 +289,7 @@ export class Agent implements AgentBackend {
   readonly #ui: AgentUi;
   readonly #clock: Clock;
   readonly #stage: TimedStage<SerfEvent> | undefined;
+  readonly #durable: DurableEventPipeline | undefined;
   readonly #runner: EventHandlerRunner;
   readonly #startupScripts: readonly EventScript[];
   readonly #subscribers = new Set<(event: AgentEvent) => void>();
@@ -302,6 +310,7 @@ export class Agent implements AgentBackend {
     bindAddr: string;
     advertiseAddr: string | undefined;
     options: AgentOptions;
+    journal?: PendingJournal | undefined;
   }) {
     this.config = init.config;
     this.serf = init.serf;
@@ -325,6 +334,17 @@ export class Agent implements AgentBackend {
             (e) => this.#dispatch(e),
             () => this.#shutdownPromise === undefined,
           );
+    this.#durable =
+      init.journal === undefined
+        ? undefined
+        : new DurableEventPipeline({
+            journal: init.journal,
+            windows: init.options.coalescing ?? AGENT_COALESCING_WINDOWS,
+            clock: init.clock,
+            emit: (e, onHandled) => this.#dispatch(e, onHandled),
+            logger: this.#log,
+            active: () => this.#shutdownPromise === undefined,
+          });
     this.#startupScripts = parseEventScripts(init.config.eventHandlers);
     const env = init.options.env;
     const cwd = init.options.cwd;
@@ -397,9 +417,19 @@ export class Agent implements AgentBackend {
       throw err;
     }
 
+    const journal =
+      config.snapshotPath !== "" && options.eventJournal !== false
+        ? openEventJournal(config.snapshotPath, log)
+        : undefined;
     log.info("Serf agent starting");
     const clock = options.clock ?? systemClock;
-    const serf = await Agent.#startSerf(config, options, setup, tags, keyringFile, logger, clock);
+    let serf: Serf;
+    try {
+      serf = await Agent.#startSerf(config, options, setup, tags, keyringFile, logger, clock);
+    } catch (err) {
+      journal?.close();
+      throw err;
+    }
     const bindAddr = formatResolvedAddr({ ip: setup.bindIp, port: setup.bindPort });
     const agent = new Agent({
       config,
@@ -411,7 +441,9 @@ export class Agent implements AgentBackend {
       advertiseAddr:
         setup.advertise === undefined ? undefined : formatResolvedAddr(setup.advertise),
       options,
+      journal,
     });
+    agent.#durable?.replay();
     // Serf reported the local node's join while it was being created, before anyone could
     // listen; Go's agent sees (and handles) that event, so replay it.
     agent.#onSerfEvent({ type: "member-join", members: [serf.localMember()] });
@@ -675,6 +707,10 @@ export class Agent implements AgentBackend {
   }
 
   #feed(event: SerfEvent): void {
+    if (this.#durable !== undefined) {
+      this.#durable.handle(event);
+      return;
+    }
     if (this.#stage === undefined) {
       this.#dispatch(event);
       return;
@@ -687,8 +723,11 @@ export class Agent implements AgentBackend {
     return Date.now() + (driverMs - this.#clock.now());
   }
 
-  /** One (coalesced) event: log it, queue it for the handlers, hand it to RPC streams. */
-  #dispatch(event: SerfEvent): void {
+  /**
+   * One (coalesced) event: log it, queue it for the handlers, hand it to RPC streams.
+   * `onHandled`: the journal's completion callback.
+   */
+  #dispatch(event: SerfEvent, onHandled?: () => void): void {
     let handlerEvent: HandlerEvent;
     let agentEvent: AgentEvent;
     switch (event.type) {
@@ -748,7 +787,7 @@ export class Agent implements AgentBackend {
         return;
     }
     this.#log.info(`Received event: ${describeEvent(handlerEvent)}`);
-    this.#runner.handleEvent(handlerEvent);
+    this.#runner.handleEvent(handlerEvent, onHandled);
     for (const subscriber of [...this.#subscribers]) {
       try {
         subscriber(agentEvent);
@@ -877,6 +916,7 @@ export class Agent implements AgentBackend {
     }
     this.#unsubscribeSerf();
     this.#stage?.flush();
+    this.#durable?.flush();
     if (this.#handlerDrainMs > 0) {
       let timer: ReturnType<typeof setTimeout> | undefined;
       await Promise.race([
@@ -888,6 +928,7 @@ export class Agent implements AgentBackend {
       clearTimeout(timer);
     }
     await this.#runner.close();
+    this.#durable?.close();
     await this.#rpc?.close();
     this.#subscribers.clear();
     this.#log.info("shutdown complete");

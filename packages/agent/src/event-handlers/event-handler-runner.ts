@@ -49,7 +49,7 @@ const INTERNAL_QUERY_PREFIX = "_serf_";
 export class EventHandlerRunner {
   private scripts: readonly EventScript[];
   private pendingScripts: readonly EventScript[] | undefined;
-  private readonly queue: HandlerEvent[] = [];
+  private readonly queue: Array<{ event: HandlerEvent; onHandled: (() => void) | undefined }> = [];
   private readonly capacity: number;
   private readonly options: EventHandlerRunnerOptions;
   private readonly invoke: ScriptInvoker;
@@ -73,9 +73,10 @@ export class EventHandlerRunner {
 
   /**
    * Queues an event; returns at once. `false` when the event was dropped (queue full or runner
-   * closed).
+   * closed). `onHandled` runs once every matching script has finished with it (whatever their
+   * exit status or timeout); never for a dropped event, nor for one cut short by `close()`.
    */
-  handleEvent(event: HandlerEvent): boolean {
+  handleEvent(event: HandlerEvent, onHandled?: () => void): boolean {
     if (this.closed) return false;
     if (this.queue.length >= this.capacity) {
       this.dropped++;
@@ -93,7 +94,7 @@ export class EventHandlerRunner {
       );
       this.droppedInBurst = 0;
     }
-    this.queue.push(event);
+    this.queue.push({ event, onHandled });
     if (this.draining === undefined) this.draining = this.drain();
     return true;
   }
@@ -141,9 +142,17 @@ export class EventHandlerRunner {
   private async drain(): Promise<void> {
     try {
       for (;;) {
-        const event = this.queue.shift();
-        if (event === undefined || this.closed) break;
-        await this.handleOne(event);
+        const item = this.queue.shift();
+        if (item === undefined || this.closed) break;
+        await this.handleOne(item.event);
+        if (this.closed) break;
+        try {
+          item.onHandled?.();
+        } catch (err) {
+          this.options.logger.error(
+            `Failed to record a handled event: ${err instanceof Error ? err.message : err}`,
+          );
+        }
       }
     } finally {
       this.draining = undefined;
