@@ -148,7 +148,7 @@ export interface AgentOptions {
         "cluster" | "nodeName" | "advertiseIp" | "advertisePort" | "onPeers" | "logger"
       >
     | undefined;
-  /** Events waiting for event handler scripts at most. @default 1024 */
+  /** Events waiting for event handler scripts at most. @default 16384 */
   readonly handlerQueueCapacity?: number | undefined;
   /** Kill a handler script after this long; 0 = never, as Go. @default 0 */
   readonly scriptTimeoutMs?: number | undefined;
