@@ -107,10 +107,20 @@ describe.skipIf(!env.runnable(["go"]))(
   () => {
     it("prints what a Go agent loses in the same crash", async () => {
       const r = await withCluster(["go", "go"], (cluster, dir) =>
-        crashAndRestart(cluster, { dir, prefix: "g", events: FLOOD.events, settleMs: 8000 }),
+        // Go logs "Received event" only as it runs the handler: kill by time instead.
+        crashAndRestart(cluster, {
+          dir,
+          prefix: "g",
+          events: FLOOD.events,
+          killAfterMs: 1500,
+          settleMs: 8000,
+          requireRejoin: false,
+        }),
       );
       console.info(line("Go victim (control)", r));
-      expect(r.accepted).toBeGreaterThan(0);
+      console.info(`Go victim (control): ${r.sent - r.handledDistinct} of ${r.sent} never handled`);
+      // Printed for comparison only: Go's numbers depend on timing and are not asserted.
+      expect(r.sent).toBe(FLOOD.events);
     }, 90_000);
   },
 );
