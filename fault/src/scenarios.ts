@@ -66,6 +66,7 @@ export const FLOOD_DRAIN_MS = 120_000;
 export const RECONNECT_INTERVAL_MS = 30_000;
 
 export interface LossResult {
+  /** Members some agent listed `failed` although all ran throughout. */
   readonly falseFailures10: number;
   readonly falseFailures25: number;
   /** `viewer saw member failed` lines (first 10), for messages. */
@@ -115,6 +116,7 @@ export async function lossTrack(variant: Variant, prefix: string): Promise<LossR
     const count = async (percent: number, ms: number): Promise<number> => {
       net.setRules({ kind: "loss", percent });
       const seen = new Set<string>();
+      const failedMembers = new Set<string>();
       const end = Date.now() + ms;
       while (Date.now() < end) {
         const tick = Date.now();
@@ -123,6 +125,7 @@ export async function lossTrack(variant: Variant, prefix: string): Promise<LossR
           for (const [member, status] of members) {
             if (status === "failed" && !seen.has(`${viewer}>${member}`)) {
               seen.add(`${viewer}>${member}`);
+              failedMembers.add(member);
               details.push(
                 `${percent}%: ${viewer} saw ${member} failed at +${ms - (end - tick)} ms`,
               );
@@ -131,7 +134,8 @@ export async function lossTrack(variant: Variant, prefix: string): Promise<LossR
         }
         await sleep(Math.max(0, 1000 - (Date.now() - tick)));
       }
-      return seen.size;
+      // The issue's measure: members reported failed while alive (by any viewer).
+      return failedMembers.size;
     };
     const falseFailures10 = await count(10, d.loss10Ms);
     const falseFailures25 = await count(25, d.loss25Ms);
@@ -185,21 +189,36 @@ export async function chaosTrack(
     const b = c.nodes.slice(4);
     net.setRules({ kind: "partition", groupA: a.map((n) => n.ip), groupB: b.map((n) => n.ip) });
     const cut = Date.now();
-    let detectAms: number | undefined;
-    let detectBms: number | undefined;
-    const sideSeesOtherFailed = (
-      v: Map<string, Map<string, string>>,
-      side: FaultNode[],
-      other: FaultNode[],
-    ) => side.every((s) => other.every((o) => statusOf(v, s.name, o.name) === "failed"));
+    // Each viewer is polled on its own and timed at its own answer, so a slow RPC answer from
+    // one node under load does not delay the others' times.
+    const firstSeen = new Map<string, number>();
     let lastView = new Map<string, Map<string, string>>();
     while (Date.now() - cut < d.partitionMs) {
-      const v = await views(c);
+      const v = new Map<string, Map<string, string>>();
+      await Promise.all(
+        c.nodes.map(async (viewer) => {
+          try {
+            const view = new Map((await viewer.members()).map((m) => [m.name, m.status]));
+            const at = Date.now();
+            v.set(viewer.name, view);
+            const other = a.includes(viewer) ? b : a;
+            if (!firstSeen.has(viewer.name) && other.every((o) => view.get(o.name) === "failed")) {
+              firstSeen.set(viewer.name, at - cut);
+            }
+          } catch {
+            // no answer this round
+          }
+        }),
+      );
       lastView = v;
-      if (detectAms === undefined && sideSeesOtherFailed(v, a, b)) detectAms = Date.now() - cut;
-      if (detectBms === undefined && sideSeesOtherFailed(v, b, a)) detectBms = Date.now() - cut;
       await sleep(250);
     }
+    const sideTime = (side: FaultNode[]): number | undefined => {
+      const times = side.map((n) => firstSeen.get(n.name));
+      return times.every((t) => t !== undefined) ? Math.max(...(times as number[])) : undefined;
+    };
+    const detectAms = sideTime(a);
+    const detectBms = sideTime(b);
     net.setRules({ kind: "none" });
     const healed = Date.now();
     let healMs: number | undefined;
