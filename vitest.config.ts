@@ -4,6 +4,6 @@ import { defineConfig } from "vitest/config";
 // `vitest run` through turbo.
 export default defineConfig({
   test: {
-    projects: ["packages/*/vitest.config.ts", "e2e/vitest.config.ts"],
+    projects: ["packages/*/vitest.config.ts", "e2e/vitest.config.ts", "fault/vitest.config.ts"],
   },
 });

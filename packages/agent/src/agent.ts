@@ -71,7 +71,9 @@ import {
 } from "./config/setup-checks.ts";
 import type { AgentMdns, AgentMdnsOptions } from "./discovery/agent-mdns.ts";
 import { mdnsInterfaceAddress } from "./discovery/mdns-common.ts";
+import { DurableEventPipeline } from "./event-handlers/durable-event-pipeline.ts";
 import { EventHandlerRunner } from "./event-handlers/event-handler-runner.ts";
+import { openEventJournal, type PendingJournal } from "./event-handlers/pending-journal.ts";
 import { type EventScript, parseEventScripts } from "./event-handlers/event-filter.ts";
 import { describeEvent, type HandlerEvent } from "./event-handlers/events.ts";
 import { formatGoDurationMs } from "@serf-ts/wire/gocompat";
@@ -157,7 +159,7 @@ export interface AgentOptions {
         "cluster" | "nodeName" | "advertiseIp" | "advertisePort" | "onPeers" | "logger"
       >
     | undefined;
-  /** Events waiting for event handler scripts at most. @default 1024 */
+  /** Events waiting for event handler scripts at most. @default 16384 */
   readonly handlerQueueCapacity?: number | undefined;
   /** Kill a handler script after this long; 0 = never, as Go. @default 0 */
   readonly scriptTimeoutMs?: number | undefined;
@@ -166,6 +168,11 @@ export interface AgentOptions {
    * killed (Go leaves them running as orphans when the process exits). @default 2000
    */
   readonly handlerDrainMs?: number | undefined;
+  /**
+   * With a snapshot: keep events not yet handled in `<snapshot>.pending` and hand them to the
+   * handlers after a crash (see the README, "Event handlers across crashes"). @default true
+   */
+  readonly eventJournal?: boolean | undefined;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -297,6 +304,7 @@ export class Agent implements AgentBackend {
   readonly #ui: AgentUi;
   readonly #clock: Clock;
   readonly #stage: TimedStage<SerfEvent> | undefined;
+  readonly #durable: DurableEventPipeline | undefined;
   readonly #runner: EventHandlerRunner;
   readonly #startupScripts: readonly EventScript[];
   readonly #subscribers = new Set<(event: AgentEvent) => void>();
@@ -319,6 +327,7 @@ export class Agent implements AgentBackend {
     advertiseAddr: string | undefined;
     options: AgentOptions;
     metrics: AgentMetrics;
+    journal?: PendingJournal | undefined;
   }) {
     this.config = init.config;
     this.metrics = init.metrics;
@@ -344,6 +353,17 @@ export class Agent implements AgentBackend {
             (e) => this.#dispatch(e),
             () => this.#shutdownPromise === undefined,
           );
+    this.#durable =
+      init.journal === undefined
+        ? undefined
+        : new DurableEventPipeline({
+            journal: init.journal,
+            windows: init.options.coalescing ?? AGENT_COALESCING_WINDOWS,
+            clock: init.clock,
+            emit: (e, onHandled) => this.#dispatch(e, onHandled),
+            logger: this.#log,
+            active: () => this.#shutdownPromise === undefined,
+          });
     this.#startupScripts = parseEventScripts(init.config.eventHandlers);
     const env = init.options.env;
     const cwd = init.options.cwd;
@@ -417,6 +437,10 @@ export class Agent implements AgentBackend {
       throw err;
     }
 
+    const journal =
+      config.snapshotPath !== "" && options.eventJournal !== false
+        ? openEventJournal(config.snapshotPath, log)
+        : undefined;
     log.info("Serf agent starting");
     const clock = options.clock ?? systemClock;
     const metrics = new AgentMetrics(config, logger, options.metrics);
@@ -434,6 +458,7 @@ export class Agent implements AgentBackend {
       );
     } catch (err) {
       await metrics.close();
+      journal?.close();
       throw err;
     }
     const bindAddr = formatResolvedAddr({ ip: setup.bindIp, port: setup.bindPort });
@@ -448,7 +473,9 @@ export class Agent implements AgentBackend {
         setup.advertise === undefined ? undefined : formatResolvedAddr(setup.advertise),
       options,
       metrics,
+      journal,
     });
+    agent.#durable?.replay();
     // Serf reported the local node's join while it was being created, before anyone could
     // listen; Go's agent sees (and handles) that event, so replay it.
     agent.#onSerfEvent({ type: "member-join", members: [serf.localMember()] });
@@ -754,6 +781,10 @@ export class Agent implements AgentBackend {
   }
 
   #feed(event: SerfEvent): void {
+    if (this.#durable !== undefined) {
+      this.#durable.handle(event);
+      return;
+    }
     if (this.#stage === undefined) {
       this.#dispatch(event);
       return;
@@ -766,8 +797,11 @@ export class Agent implements AgentBackend {
     return Date.now() + (driverMs - this.#clock.now());
   }
 
-  /** One (coalesced) event: log it, queue it for the handlers, hand it to RPC streams. */
-  #dispatch(event: SerfEvent): void {
+  /**
+   * One (coalesced) event: log it, queue it for the handlers, hand it to RPC streams.
+   * `onHandled`: the journal's completion callback.
+   */
+  #dispatch(event: SerfEvent, onHandled?: () => void): void {
     let handlerEvent: HandlerEvent;
     let agentEvent: AgentEvent;
     switch (event.type) {
@@ -827,7 +861,7 @@ export class Agent implements AgentBackend {
         return;
     }
     this.#log.info(`Received event: ${describeEvent(handlerEvent)}`);
-    this.#runner.handleEvent(handlerEvent);
+    this.#runner.handleEvent(handlerEvent, onHandled);
     for (const subscriber of [...this.#subscribers]) {
       try {
         subscriber(agentEvent);
@@ -956,6 +990,7 @@ export class Agent implements AgentBackend {
     }
     this.#unsubscribeSerf();
     this.#stage?.flush();
+    this.#durable?.flush();
     if (this.#handlerDrainMs > 0) {
       let timer: ReturnType<typeof setTimeout> | undefined;
       await Promise.race([
@@ -967,6 +1002,7 @@ export class Agent implements AgentBackend {
       clearTimeout(timer);
     }
     await this.#runner.close();
+    this.#durable?.close();
     await this.#rpc?.close();
     await this.#http?.close();
     await this.metrics.close();

@@ -305,6 +305,32 @@ describe("EventHandlerRunner queue", () => {
     expect(ran).toEqual(["s:e1", "s:e2", "s:e3", "s:e6"]);
   });
 
+  it("onHandled runs once every script finished an event, never for one cut short by close()", async () => {
+    const { invoke, releases } = gatedInvoker();
+    const { logger } = recorder();
+    const runner = new EventHandlerRunner({
+      scripts: parseEventScripts(["s1", "s2"]),
+      self: () => self,
+      logger,
+      invoke,
+    });
+    const handled: string[] = [];
+    for (const n of ["a", "b", "c"]) runner.handleEvent(user(n), () => handled.push(n));
+    const step = async () => {
+      releases.shift()?.();
+      await new Promise((r) => setTimeout(r, 0));
+    };
+    await step(); // a: s1 done, s2 running
+    expect(handled).toEqual([]);
+    await step(); // a: s2 done
+    expect(handled).toEqual(["a"]);
+    await step(); // b: s1 done, s2 running: the crash point
+    const closing = runner.close();
+    await step();
+    await closing;
+    expect(handled).toEqual(["a"]);
+  });
+
   it("close() drops queued events, stops the running script and refuses new ones", async () => {
     const { logger } = recorder();
     const runner = new EventHandlerRunner({
