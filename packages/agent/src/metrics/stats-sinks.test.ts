@@ -4,7 +4,8 @@ import { createSocket } from "node:dgram";
 import { createServer } from "node:net";
 import { freePort, randomLoopbackIp } from "@serf-ts/testkit";
 import { describe, expect, it } from "vitest";
-import { STATS_QUEUE_CAPACITY, STATSD_MAX_PACKET, StatsdSink } from "./statsd-sink.ts";
+import { STATS_QUEUE_CAPACITY } from "./queued-stats-sink.ts";
+import { STATSD_MAX_PACKET, StatsdSink } from "./statsd-sink.ts";
 import { StatsiteSink } from "./statsite-sink.ts";
 
 async function until(cond: () => boolean, timeoutMs = 5000): Promise<void> {

@@ -9,71 +9,35 @@ import { createSocket, type Socket } from "node:dgram";
 import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
 import { splitHostPort } from "@serf-ts/wire";
-import { StatsLineSink } from "./stats-line.ts";
+import { errorText, QueuedStatsSink, type QueuedStatsSinkOptions } from "./queued-stats-sink.ts";
 
 /** go-metrics `statsdMaxLen`. */
 export const STATSD_MAX_PACKET = 1400;
-/** go-metrics' flush interval. */
-export const STATS_FLUSH_INTERVAL_MS = 100;
-/** go-metrics' metric queue capacity. */
-export const STATS_QUEUE_CAPACITY = 4096;
-/** go-metrics' pause after a connection or write error. */
-export const STATS_RETRY_MS = 5000;
-
-/** Where a stats sink logs its errors (Go's `log.Printf("[ERR] …")`). */
-export type StatsErrorLog = (message: string) => void;
 
 /** Options of {@link StatsdSink}. */
-export interface StatsdSinkOptions {
+export interface StatsdSinkOptions extends QueuedStatsSinkOptions {
   /** `host:port` (Go `net.Dial("udp", addr)`). */
   readonly address: string;
-  readonly logError?: StatsErrorLog | undefined;
-  /** @default 100 */
-  readonly flushIntervalMs?: number | undefined;
 }
 
 /** Sends go-metrics lines over UDP. */
-export class StatsdSink extends StatsLineSink {
+export class StatsdSink extends QueuedStatsSink {
   readonly #address: string;
-  readonly #log: StatsErrorLog;
-  readonly #queue: string[] = [];
-  readonly #flushIntervalMs: number;
-  #flushTimer: ReturnType<typeof setTimeout> | undefined;
   #socket: Socket | undefined;
   #connecting: Promise<void> | undefined;
-  #pausedUntil = 0;
-  #closed = false;
 
   constructor(options: StatsdSinkOptions) {
-    super();
+    super(options);
     this.#address = options.address;
-    this.#log = options.logError ?? (() => {});
-    this.#flushIntervalMs = options.flushIntervalMs ?? STATS_FLUSH_INTERVAL_MS;
     this.#connect();
-  }
-
-  protected push(line: string): void {
-    if (this.#closed || Date.now() < this.#pausedUntil) return;
-    if (this.#queue.length >= STATS_QUEUE_CAPACITY) return;
-    this.#queue.push(line);
-    // Armed only while lines wait: an agent that emits nothing does not wake up for us.
-    if (this.#flushTimer === undefined) {
-      this.#flushTimer = setTimeout(() => {
-        this.#flushTimer = undefined;
-        this.#flush();
-      }, this.#flushIntervalMs);
-      this.#flushTimer.unref();
-    }
   }
 
   /** Sends what is queued and closes the socket. */
   async close(): Promise<void> {
-    if (this.#closed) return;
+    if (this.closed) return;
     await this.#connecting;
-    this.#flush();
-    this.#closed = true;
-    clearTimeout(this.#flushTimer);
-    this.#flushTimer = undefined;
+    this.flush();
+    this.stopFlushing();
     const socket = this.#socket;
     this.#socket = undefined;
     if (socket !== undefined) await new Promise<void>((resolve) => socket.close(() => resolve()));
@@ -83,12 +47,12 @@ export class StatsdSink extends StatsLineSink {
     this.#connecting = this.#open().then(
       (socket) => {
         this.#connecting = undefined;
-        if (this.#closed) socket.close();
+        if (this.closed) socket.close();
         else this.#socket = socket;
       },
       (err: unknown) => {
         this.#connecting = undefined;
-        this.#fail(`Error connecting to statsd! Err: ${errorText(err)}`);
+        this.pause(`Error connecting to statsd! Err: ${errorText(err)}`);
       },
     );
   }
@@ -100,7 +64,7 @@ export class StatsdSink extends StatsLineSink {
     const ip = isIP(host) !== 0 ? host : (await lookup(host === "" ? "localhost" : host)).address;
     const socket = createSocket(isIP(ip) === 6 ? "udp6" : "udp4");
     socket.unref();
-    socket.on("error", (err) => this.#fail(`Error writing to statsd! Err: ${err.message}`));
+    socket.on("error", (err) => this.pause(`Error writing to statsd! Err: ${err.message}`));
     await new Promise<void>((resolve, reject) => {
       socket.once("error", reject);
       socket.connect(portNumber, ip, () => {
@@ -111,16 +75,16 @@ export class StatsdSink extends StatsLineSink {
     return socket;
   }
 
-  #flush(): void {
+  protected flush(): void {
     const socket = this.#socket;
     if (socket === undefined) {
-      if (this.#connecting === undefined && !this.#closed && Date.now() >= this.#pausedUntil) {
+      if (this.#connecting === undefined && !this.closed && Date.now() >= this.pausedUntil) {
         this.#connect();
       }
       return;
     }
     let packet = "";
-    for (const line of this.#queue.splice(0)) {
+    for (const line of this.queue.splice(0)) {
       if (packet.length + line.length > STATSD_MAX_PACKET) {
         this.#send(socket, packet);
         packet = "";
@@ -132,21 +96,12 @@ export class StatsdSink extends StatsLineSink {
 
   #send(socket: Socket, packet: string): void {
     socket.send(packet, (err) => {
-      if (err) this.#fail(`Error flushing to statsd! Err: ${err.message}`);
+      if (err) this.pause(`Error flushing to statsd! Err: ${err.message}`);
     });
   }
 
-  /** Go's WAIT state: drop metrics for 5 s, then reconnect. */
-  #fail(message: string): void {
-    if (this.#closed) return;
-    this.#log(message);
-    this.#queue.length = 0;
-    this.#pausedUntil = Date.now() + STATS_RETRY_MS;
+  protected dropConnection(): void {
     this.#socket?.close();
     this.#socket = undefined;
   }
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

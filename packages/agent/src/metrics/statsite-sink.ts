@@ -7,66 +7,33 @@
 
 import { connect, type Socket } from "node:net";
 import { splitHostPort } from "@serf-ts/wire";
-import {
-  STATS_FLUSH_INTERVAL_MS,
-  STATS_QUEUE_CAPACITY,
-  STATS_RETRY_MS,
-  type StatsErrorLog,
-} from "./statsd-sink.ts";
-import { StatsLineSink } from "./stats-line.ts";
+import { errorText, QueuedStatsSink, type QueuedStatsSinkOptions } from "./queued-stats-sink.ts";
 
 const MAX_UNSENT_BYTES = 1024 * 1024;
 
 /** Options of {@link StatsiteSink}. */
-export interface StatsiteSinkOptions {
+export interface StatsiteSinkOptions extends QueuedStatsSinkOptions {
   /** `host:port` (Go `net.Dial("tcp", addr)`). */
   readonly address: string;
-  readonly logError?: StatsErrorLog | undefined;
-  /** @default 100 */
-  readonly flushIntervalMs?: number | undefined;
 }
 
 /** Sends go-metrics lines over TCP. */
-export class StatsiteSink extends StatsLineSink {
+export class StatsiteSink extends QueuedStatsSink {
   readonly #address: string;
-  readonly #log: StatsErrorLog;
-  readonly #queue: string[] = [];
-  readonly #flushIntervalMs: number;
-  #flushTimer: ReturnType<typeof setTimeout> | undefined;
   #socket: Socket | undefined;
   #connected = false;
-  #pausedUntil = 0;
-  #closed = false;
 
   constructor(options: StatsiteSinkOptions) {
-    super();
+    super(options);
     this.#address = options.address;
-    this.#log = options.logError ?? (() => {});
-    this.#flushIntervalMs = options.flushIntervalMs ?? STATS_FLUSH_INTERVAL_MS;
     this.#connect();
-  }
-
-  protected push(line: string): void {
-    if (this.#closed || Date.now() < this.#pausedUntil) return;
-    if (this.#queue.length >= STATS_QUEUE_CAPACITY) return;
-    this.#queue.push(line);
-    // Armed only while lines wait: an agent that emits nothing does not wake up for us.
-    if (this.#flushTimer === undefined) {
-      this.#flushTimer = setTimeout(() => {
-        this.#flushTimer = undefined;
-        this.#flush();
-      }, this.#flushIntervalMs);
-      this.#flushTimer.unref();
-    }
   }
 
   /** Sends what is queued and closes the connection. */
   async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#flush();
-    this.#closed = true;
-    clearTimeout(this.#flushTimer);
-    this.#flushTimer = undefined;
+    if (this.closed) return;
+    this.flush();
+    this.stopFlushing();
     const socket = this.#socket;
     this.#socket = undefined;
     if (socket === undefined) return;
@@ -83,7 +50,7 @@ export class StatsiteSink extends StatsLineSink {
     try {
       ({ host, port } = splitHostPort(this.#address));
     } catch (err) {
-      this.#fail(`Error connecting to statsite! Err: ${errorText(err)}`);
+      this.pause(`Error connecting to statsite! Err: ${errorText(err)}`);
       return;
     }
     const socket = connect({ host: host === "" ? "localhost" : host, port: Number(port) });
@@ -96,37 +63,29 @@ export class StatsiteSink extends StatsLineSink {
     });
     socket.on("error", (err) => {
       const what = this.#connected ? "flushing to" : "connecting to";
-      this.#fail(`Error ${what} statsite! Err: ${err.message}`);
+      this.pause(`Error ${what} statsite! Err: ${err.message}`);
     });
     socket.on("close", () => {
       if (this.#socket === socket) this.#socket = undefined;
     });
   }
 
-  #flush(): void {
-    if (this.#closed) return;
+  protected flush(): void {
+    if (this.closed) return;
     const socket = this.#socket;
     if (socket === undefined) {
-      if (Date.now() >= this.#pausedUntil) this.#connect();
+      if (Date.now() >= this.pausedUntil) this.#connect();
       return;
     }
-    if (!this.#connected || this.#queue.length === 0) return;
-    const text = this.#queue.splice(0).join("");
+    if (!this.#connected || this.queue.length === 0) return;
+    const text = this.queue.splice(0).join("");
     if (socket.writableLength > MAX_UNSENT_BYTES) return;
     socket.write(text);
   }
 
-  #fail(message: string): void {
-    if (this.#closed) return;
-    this.#log(message);
-    this.#queue.length = 0;
-    this.#pausedUntil = Date.now() + STATS_RETRY_MS;
+  protected dropConnection(): void {
     const socket = this.#socket;
     this.#socket = undefined;
     socket?.destroy();
   }
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
