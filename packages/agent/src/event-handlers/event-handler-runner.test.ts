@@ -316,7 +316,12 @@ describe("EventHandlerRunner queue", () => {
     });
     const handled: string[] = [];
     for (const n of ["a", "b", "c"]) runner.handleEvent(user(n), () => handled.push(n));
+    // Ends the running script: waits until one is running (scripts start on a later turn of
+    // the event loop than handleEvent), releases it, and lets the runner move on.
     const step = async () => {
+      for (let i = 0; i < 100 && releases.length === 0; i++) {
+        await new Promise((r) => setImmediate(r));
+      }
       releases.shift()?.();
       await new Promise((r) => setTimeout(r, 0));
     };
