@@ -76,7 +76,10 @@ describe("serf metrics", () => {
     await until(() => a.member("d")?.status === "alive");
     nodes.splice(nodes.indexOf(d), 1);
     await d.shutdown(); // no leave: failed
-    await until(() => a.member("d")?.status === "failed");
+    // Lifeguard's slowest case at this size: a survivor that misses both the suspect and the
+    // dead broadcast waits out its own suspicion timer, up to 18 s after its first failed probe
+    // under the local profile (Go does the same).
+    await until(() => a.member("d")?.status === "failed", 30_000);
 
     const n = (k: string): number => sink.counters.get(k) ?? 0;
     expect(n("serf.member.join")).toBe(4); // a itself, b, c, d
