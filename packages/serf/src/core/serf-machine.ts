@@ -86,28 +86,16 @@ import {
   type Coordinate,
   decodeAckPayload,
   decodeBase64Std,
-  decodeConflictResponsePayload,
-  decodeFilter,
   decodeSerfMessage,
   encodeAckPayload,
-  encodeConflictResponsePayload,
-  encodeFilter,
   encodeKeyRequestPayload,
   encodeSerfMessage,
   encodeTags,
   formatIp,
-  isInternalQueryName,
   type PacketMessage,
-  type QueryFilter,
-  QueryFlag,
-  type QueryMessage,
-  type QueryResponseMessage,
-  QueryResponseFlag,
-  SerfError,
   type SerfMessage,
   type SerfMessageType,
   type UserEventMessage,
-  utf8Decode,
   utf8Encode,
 } from "@serf-ts/wire";
 import { VivaldiClient } from "../coordinate/client.ts";
@@ -120,7 +108,6 @@ import type {
 } from "../events.ts";
 import type { ResolvedSerfOptions } from "../options.ts";
 import { SNAPSHOT_CLOCK_UPDATE_INTERVAL_MS } from "../snapshot/compaction.ts";
-import type { SnapshotRecord } from "../snapshot/snapshot-format.ts";
 import { formatSnapshotAddr } from "../snapshot/snapshot-format.ts";
 import {
   type PreviousNode,
@@ -128,206 +115,52 @@ import {
   type SnapshotState,
 } from "../snapshot/snapshot-replay.ts";
 import { QueryBuffer, UserEventBuffer } from "./event-buffer.ts";
-import {
-  answerKeyQuery,
-  fitKeyListResponse,
-  KEY_QUERY_NAMES,
-  KeyResponseAggregator,
-  type KeyringPort,
-  memberToWire,
-} from "./internal-queries.ts";
+import type { KeyringPort } from "./internal-queries.ts";
 import { LamportClock } from "./lamport.ts";
-import { QueryCollector } from "./query-collector.ts";
-import { evaluateFilters } from "./query-filters.ts";
-import { defaultQueryTimeoutMs, selectRelayTargets } from "./query-timeout.ts";
+import {
+  EMPTY,
+  type LeavePhase,
+  messageOf,
+  type SerfBroadcast,
+  type SerfContext,
+  type SerfTimer,
+} from "./serf-context.ts";
+import {
+  type KeyOperationOptions,
+  type SerfIdentity,
+  SerfMachineError,
+  SerfMachineErrorCode,
+  type SerfMachineHooks,
+  type SerfMachineLogger,
+  type SerfQueryHandle,
+  type SerfQueryParams,
+  type SerfState,
+  type SerfStats,
+  type SnapshotSink,
+} from "./serf-machine-types.ts";
+import { SerfQueries } from "./serf-queries.ts";
+import { defaultQueryTimeoutMs } from "./query-timeout.ts";
 import { type Random, randomIntn } from "./random.ts";
 import { type MemberState, memberFrom, SerfMemberTable } from "./serf-members.ts";
 import { MemberStatus } from "./member-status.ts";
-import {
-  checkEncodedUserEventSize,
-  checkQueryResponseSize,
-  checkQuerySize,
-  checkRelaySize,
-  checkUserEventSizeBeforeEncoding,
-} from "./size-limits.ts";
+import { checkEncodedUserEventSize, checkUserEventSizeBeforeEncoding } from "./size-limits.ts";
 
 export type { KeyringPort } from "./internal-queries.ts";
-
-// ---------------------------------------------------------------------------------------------
-// Public types
-
-/** Identity of the local node. */
-export interface SerfIdentity {
-  /** Cluster-unique node name. */
-  readonly name: string;
-  /** Advertised IP: 4 raw bytes for IPv4, 16 for IPv6. */
-  readonly addr: Uint8Array;
-  /** Advertised port (UDP and TCP). */
-  readonly port: number;
-  /** Initial tags. @default {} */
-  readonly tags?: Readonly<Record<string, string>> | ReadonlyMap<string, string> | undefined;
-}
-
-/** Where snapshot records go (the driver's snapshot writer). Called synchronously. */
-export interface SnapshotSink {
-  record(record: SnapshotRecord): void;
-}
-
-/** Logging hook (structurally the `Logger` of `@serf-ts/memberlist`, minus `child`). */
-export interface SerfMachineLogger {
-  debug(msg: string, fields?: Readonly<Record<string, unknown>>): void;
-  info(msg: string, fields?: Readonly<Record<string, unknown>>): void;
-  warn(msg: string, fields?: Readonly<Record<string, unknown>>): void;
-  error(msg: string, fields?: Readonly<Record<string, unknown>>): void;
-}
-
-/** Ports and hooks of a machine. */
-export interface SerfMachineHooks {
-  /** The keyring the key queries act on; absent = encryption not enabled. */
-  readonly keyring?: KeyringPort | undefined;
-  /** Snapshot writer; absent = no snapshot records. */
-  readonly snapshot?: SnapshotSink | undefined;
-  /** Logs (no-op by default). */
-  readonly logger?: SerfMachineLogger | undefined;
-  /**
-   * Admission filter (Go `Config.Merge`, a `MergeDelegate`): called with the members of a
-   * join push/pull, and with single members announced by alive messages; return a reason to
-   * refuse them (memberlist then ignores the state), `undefined` to accept. Members carry
-   * status `left` when memberlist has them left, else `none`. Must be pure and synchronous.
-   */
-  readonly merge?: ((members: readonly Member[]) => string | undefined) | undefined;
-  /**
-   * Test seam (Go `messageDropper`): inbound serf messages of the types it returns true for
-   * are ignored; `JOIN` also drops memberlist join notifications, `PUSH_PULL` push/pull
-   * user state, as in Go.
-   * @internal
-   */
-  readonly messageDropper?: ((type: SerfMessageType) => boolean) | undefined;
-}
-
-/** Local serf instance state (Go `SerfState`). */
-export type SerfState = "alive" | "leaving" | "left" | "shutdown";
-
-/** Parameters of {@link SerfMachine.query} (Go `QueryParam` + name and payload). */
-export interface SerfQueryParams {
-  readonly name: string;
-  /** @default empty */
-  readonly payload?: Uint8Array | undefined;
-  /** Only these nodes process the query. */
-  readonly filterNodes?: readonly string[] | undefined;
-  /** Tag → Go regular expression (unanchored) the node's tag must match. */
-  readonly filterTags?: Readonly<Record<string, string>> | ReadonlyMap<string, string> | undefined;
-  /** Ask every processing node for an ack. @default false */
-  readonly requestAck?: boolean | undefined;
-  /** Extra relayed copies of every ack/response (0–255). @default 0 */
-  readonly relayFactor?: number | undefined;
-  /** @default `defaultQueryTimeoutMs()` (also when 0) */
-  readonly timeoutMs?: number | undefined;
-}
-
-/** A query this node sent: its events carry the same `lTime` and `id`. */
-export interface SerfQueryHandle {
-  readonly lTime: number;
-  readonly id: number;
-  /** Time (ms) the query closes. */
-  readonly deadline: number;
-}
-
-/** Options of the key operations. */
-export interface KeyOperationOptions {
-  /** Relayed copies of each response (Go `KeyRequestOptions.RelayFactor`). @default 0 */
-  readonly relayFactor?: number | undefined;
-}
-
-/** Operator statistics (Go `Stats`, values as numbers). */
-export interface SerfStats {
-  readonly members: number;
-  readonly failed: number;
-  readonly left: number;
-  readonly healthScore: number;
-  readonly memberTime: number;
-  readonly eventTime: number;
-  readonly queryTime: number;
-  readonly intentQueue: number;
-  readonly eventQueue: number;
-  readonly queryQueue: number;
-  readonly encrypted: boolean;
-  /** `undefined` when coordinates are disabled. */
-  readonly coordinateResets: number | undefined;
-}
-
-/** Error code of {@link SerfMachineError}. */
-export const SerfMachineErrorCode = {
-  /** The operation is not allowed in the current state (join after leave, …). */
-  STATE: "SERF_ERR_STATE",
-  /** The serf protocol in use does not support the operation (queries below 4). */
-  UNSUPPORTED: "SERF_ERR_UNSUPPORTED",
-  /** A response to an unknown, expired or already answered query. */
-  RESPOND: "SERF_ERR_RESPOND",
-} as const;
-export type SerfMachineErrorCode = (typeof SerfMachineErrorCode)[keyof typeof SerfMachineErrorCode];
-
-/** An operation the machine refused; the message is Go's text where Go has one. */
-export class SerfMachineError extends SerfError {
-  constructor(code: SerfMachineErrorCode, message: string) {
-    super(code, message);
-    this.name = "SerfMachineError";
-  }
-}
+export type {
+  KeyOperationOptions,
+  SerfIdentity,
+  SerfMachineHooks,
+  SerfMachineLogger,
+  SerfQueryHandle,
+  SerfQueryParams,
+  SerfState,
+  SerfStats,
+  SnapshotSink,
+} from "./serf-machine-types.ts";
+export { SerfMachineError, SerfMachineErrorCode } from "./serf-machine-types.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Internal types
-
-interface SerfBroadcast {
-  readonly message: Uint8Array;
-  finished?(): void;
-}
-
-type SerfTimer =
-  | { readonly kind: "reap" }
-  | { readonly kind: "reconnect" }
-  | { readonly kind: "queue-check" }
-  | { readonly kind: "snapshot-clock" }
-  | { readonly kind: "query-deadline"; readonly lTime: number; readonly id: number }
-  | { readonly kind: "respond-expire"; readonly handle: number }
-  | { readonly kind: "leave-timeout"; readonly phase: LeavePhase }
-  | { readonly kind: "leave-propagated" }
-  | { readonly kind: "prune"; readonly name: string }
-  | { readonly kind: "force-leave-timeout"; readonly op: number }
-  | { readonly kind: "tags-timeout"; readonly op: number };
-
-type LeavePhase = "idle" | "intent" | "memberlist" | "propagate" | "done" | "failed";
-
-/** A query delivered here, answerable until its deadline. */
-interface DeliveredQuery {
-  readonly handle: number;
-  readonly lTime: number;
-  readonly id: number;
-  readonly name: string;
-  readonly addr: Uint8Array;
-  readonly port: number;
-  readonly sourceNode: string;
-  readonly relayFactor: number;
-  readonly deadline: number;
-  responded: boolean;
-}
-
-/** Who consumes the acks/responses of a query we sent. */
-type QueryConsumer =
-  | { readonly kind: "user" }
-  | {
-      readonly kind: "key";
-      readonly op: number;
-      readonly operation: KeyOperation;
-      readonly aggregator: KeyResponseAggregator;
-      done: boolean;
-    }
-  | { readonly kind: "conflict"; responses: number; matching: number };
-
-interface OwnQuery {
-  readonly collector: QueryCollector;
-  readonly consumer: QueryConsumer;
-}
 
 interface JoinOp {
   readonly id: number;
@@ -342,11 +175,6 @@ interface PendingOp {
   timer: Deadline<SerfTimer> | undefined;
 }
 
-const EMPTY = new Uint8Array(0);
-
-/** How long a delivered query stays known after its deadline (for error reporting). */
-const RESPOND_GRACE_MS = 10_000;
-
 const NOOP_LOGGER: SerfMachineLogger = {
   debug: () => {},
   info: () => {},
@@ -360,10 +188,6 @@ function toTagMap(
   if (tags === undefined) return new Map();
   if (tags instanceof Map) return new Map(tags);
   return new Map(Object.entries(tags as Readonly<Record<string, string>>));
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -396,12 +220,12 @@ export class SerfMachine {
   private readonly queryBuffer: QueryBuffer;
   private readonly vivaldi: VivaldiClient | undefined;
   private readonly coordCache = new Map<string, Coordinate>();
+  /** The services the modules below share (see serf-context.ts). */
+  private readonly ctx: SerfContext;
+  private readonly queries: SerfQueries;
 
   private readonly timers = new DeadlineQueue<SerfTimer>();
   private readonly events = new Fifo<SerfEvent>();
-  private readonly ownQueries = new Map<number, OwnQuery>();
-  private readonly delivered = new Map<number, DeliveredQuery>();
-  private nextHandle = 1;
   private nextOp = 1;
 
   private readonly joinOps = new Map<number, JoinOp>();
@@ -503,6 +327,9 @@ export class SerfMachine {
       this.snapLastEventClock = snapshot.lastEventClock;
       this.snapLastQueryClock = snapshot.lastQueryClock;
     }
+
+    this.ctx = this.makeContext();
+    this.queries = new SerfQueries(this.ctx);
 
     this.swimDepth++;
     this.swim = new SwimMachine(
@@ -755,7 +582,7 @@ export class SerfMachine {
   query(params: SerfQueryParams, now: number): SerfQueryHandle {
     this.requireRunning();
     this.begin(now);
-    const handle = this.startQuery(params, { kind: "user" });
+    const handle = this.queries.startUserQuery(params);
     this.flushOutbox();
     return handle;
   }
@@ -766,10 +593,7 @@ export class SerfMachine {
    */
   closeQuery(lTime: number, now: number): boolean {
     this.begin(now);
-    const own = this.ownQueries.get(lTime);
-    if (own === undefined) return false;
-    this.finishOwnQuery(lTime, own);
-    return true;
+    return this.queries.close(lTime);
   }
 
   /**
@@ -780,13 +604,7 @@ export class SerfMachine {
    */
   respond(handle: number, payload: Uint8Array, now: number): void {
     this.begin(now);
-    const q = this.delivered.get(handle);
-    if (q === undefined) {
-      throw new SerfMachineError(SerfMachineErrorCode.RESPOND, "unknown or expired query");
-    }
-    const resp = this.responseTo(q, payload);
-    const raw = encodeSerfMessage(resp);
-    this.sendResponse(q, raw);
+    this.queries.respond(handle, payload);
     this.flushOutbox();
   }
 
@@ -1006,7 +824,7 @@ export class SerfMachine {
   private onMemberlistEvent(ev: MemberlistEvent): void {
     switch (ev.type) {
       case "conflict":
-        this.handleNodeConflict(ev.existing, ev.other);
+        this.queries.handleNodeConflict(ev.existing, ev.other);
         return;
       case "push-pull":
         this.onPushPullDone(ev.exchange, ev.join, ev.ok, ev.error, ev.peer);
@@ -1066,6 +884,32 @@ export class SerfMachine {
 
   private encodeLocalTags(): Uint8Array {
     return encodeTags(this.tags, { protocolVersion: this.options.protocolVersion });
+  }
+
+  private makeContext(): SerfContext {
+    return {
+      options: this.options,
+      name: this.name,
+      addr: this.addr,
+      port: this.port,
+      random: this.random,
+      keyring: this.keyring,
+      log: this.log,
+      table: this.table,
+      queryClock: this.queryClock,
+      queryBuffer: this.queryBuffer,
+      queryQueue: this.queryQueue,
+      now: () => this.nowMs,
+      tags: () => this.tags,
+      emit: (event) => this.emit(event),
+      sendTo: (to, payload, node) => this.sendTo(to, payload, node),
+      schedule: (at, timer) => this.timers.schedule(at, timer),
+      numMembers: () => this.swim.numMembers(),
+      defaultQueryTimeoutMs: () => this.defaultQueryTimeoutMs(),
+      isShut: () => this.isShut(),
+      shutdownWith: (reason, now) => this.shutdownWith(reason, now),
+      snapshotQueryClock: (lTime) => this.snapshotQueryClock(lTime),
+    };
   }
 
   private makeDelegates(): CoreDelegates {
@@ -1128,13 +972,11 @@ export class SerfMachine {
         this.timers.schedule(now + SNAPSHOT_CLOCK_UPDATE_INTERVAL_MS, t);
         this.snapshotClock();
         return;
-      case "query-deadline": {
-        const own = this.ownQueries.get(t.lTime);
-        if (own !== undefined && own.collector.id === t.id) this.finishOwnQuery(t.lTime, own);
+      case "query-deadline":
+        this.queries.onDeadline(t.lTime, t.id);
         return;
-      }
       case "respond-expire":
-        this.delivered.delete(t.handle);
+        this.queries.expire(t.handle);
         return;
       case "leave-timeout":
         if (this.leavePhase !== t.phase) return;
@@ -1326,11 +1168,11 @@ export class SerfMachine {
         queue = this.eventQueue;
         break;
       case "query":
-        rebroadcast = this.handleQuery(msg);
+        rebroadcast = this.queries.handleQuery(msg);
         queue = this.queryQueue;
         break;
       case "query-response":
-        this.handleQueryResponse(msg);
+        this.queries.handleQueryResponse(msg);
         break;
       case "relay": {
         const to = formatAddress(msg.destAddr.ip, msg.destAddr.port);
@@ -1386,356 +1228,7 @@ export class SerfMachine {
     return true;
   }
 
-  /** Go `handleQuery` (serf.md §7.2). @returns whether to rebroadcast. */
-  private handleQuery(q: QueryMessage): boolean {
-    const verdict = this.queryBuffer.offer(q, this.queryClock);
-    if (verdict !== "new") {
-      if (verdict === "too-old") this.log.warn("received old query", { name: q.name });
-      return false;
-    }
-    const rebroadcast = (q.flags & QueryFlag.NO_BROADCAST) === 0;
-    const filters: (QueryFilter | undefined)[] = [];
-    for (const f of q.filters ?? []) {
-      try {
-        filters.push(decodeFilter(f));
-      } catch {
-        filters.push(undefined);
-      }
-    }
-    const verdictFilters = evaluateFilters(filters, { nodeName: this.name, tags: this.tags });
-    if (!verdictFilters.pass) {
-      if (verdictFilters.reason !== "node-not-listed" && verdictFilters.reason !== "tag-mismatch") {
-        this.log.warn("query filter not evaluated", { reason: verdictFilters.reason });
-      }
-      return rebroadcast;
-    }
-    if ((q.flags & QueryFlag.ACK) !== 0) {
-      const ack: QueryResponseMessage = {
-        type: "query-response",
-        lTime: q.lTime,
-        id: q.id,
-        from: this.name,
-        flags: QueryResponseFlag.ACK,
-        payload: null,
-      };
-      const raw = encodeSerfMessage(ack);
-      this.sendTo(formatAddress(q.addr, q.port), raw, q.sourceNode);
-      try {
-        this.relayResponse(q.relayFactor, q.addr, q.port, q.sourceNode, raw);
-      } catch (err) {
-        this.log.error("failed to relay ack", { error: messageOf(err) });
-      }
-    }
-    this.deliverQuery(q);
-    return rebroadcast;
-  }
-
-  /** Hands a processed query to the internal handler or the application. */
-  private deliverQuery(q: QueryMessage): void {
-    const deadline = this.nowMs + q.timeoutNs / 1e6;
-    const rec: DeliveredQuery = {
-      handle: this.nextHandle++,
-      lTime: q.lTime,
-      id: q.id,
-      name: q.name,
-      addr: q.addr,
-      port: q.port,
-      sourceNode: q.sourceNode,
-      relayFactor: q.relayFactor,
-      deadline,
-      responded: false,
-    };
-    // Go's snapshotter sits before the internal-query stage: internal queries count too.
-    if (this.sink !== undefined && !this.snapLeaving && q.lTime > this.snapLastQueryClock) {
-      this.snapLastQueryClock = q.lTime;
-      this.sink.record({ kind: "query-clock", value: q.lTime });
-    }
-    if (isInternalQueryName(q.name)) {
-      this.handleInternalQuery(rec, q.payload ?? EMPTY);
-      return;
-    }
-    this.delivered.set(rec.handle, rec);
-    // Kept a while past the deadline so a late respond() gets Go's "past the deadline" error.
-    this.timers.schedule(deadline + RESPOND_GRACE_MS, {
-      kind: "respond-expire",
-      handle: rec.handle,
-    });
-    this.emit({
-      type: "query",
-      name: q.name,
-      payload: q.payload === null ? EMPTY : q.payload.slice(),
-      lTime: q.lTime,
-      id: q.id,
-      sourceNode: q.sourceNode,
-      sourceAddress: formatAddress(q.addr, q.port),
-      handle: rec.handle,
-      deadline,
-    });
-  }
-
-  /** Go `serfQueries.handleQuery`. */
-  private handleInternalQuery(q: DeliveredQuery, payload: Uint8Array): void {
-    const respond = (p: Uint8Array): void => {
-      try {
-        this.sendResponse(q, encodeSerfMessage(this.responseTo(q, p)));
-      } catch (err) {
-        this.log.error("failed to respond to internal query", {
-          name: q.name,
-          error: messageOf(err),
-        });
-      }
-    };
-    switch (q.name) {
-      case "_serf_ping":
-        return;
-      case "_serf_conflict": {
-        const node = utf8Decode(payload);
-        if (node === this.name) return; // never answer about ourselves
-        const member = this.table.get(node)?.member;
-        respond(encodeConflictResponsePayload(member === undefined ? null : memberToWire(member)));
-        return;
-      }
-      case KEY_QUERY_NAMES.install:
-      case KEY_QUERY_NAMES.use:
-      case KEY_QUERY_NAMES.remove: {
-        const operation: KeyOperation =
-          q.name === KEY_QUERY_NAMES.install
-            ? "install"
-            : q.name === KEY_QUERY_NAMES.use
-              ? "use"
-              : "remove";
-        const resp = answerKeyQuery(operation, payload, this.keyring);
-        if (!resp.result)
-          this.log.error("key query failed", { name: q.name, message: resp.message });
-        respond(encodeSerfMessage({ type: "key-response", ...resp }));
-        return;
-      }
-      case KEY_QUERY_NAMES.list: {
-        const resp = answerKeyQuery("list", payload, this.keyring);
-        const fitted = fitKeyListResponse(
-          resp,
-          (p) => encodeSerfMessage(this.responseTo(q, p)),
-          this.options.queryResponseSizeLimit,
-        );
-        if (fitted === undefined) {
-          this.log.error("Failed to truncate response so that it fits into message");
-          return;
-        }
-        if (fitted.truncated) this.log.warn("truncated key list response");
-        try {
-          this.sendResponse(q, fitted.raw);
-        } catch (err) {
-          this.log.error("failed to respond to key query", { error: messageOf(err) });
-        }
-        return;
-      }
-      default:
-        this.log.warn("unhandled internal query", { name: q.name });
-    }
-  }
-
-  private responseTo(q: DeliveredQuery, payload: Uint8Array): QueryResponseMessage {
-    return { type: "query-response", lTime: q.lTime, id: q.id, from: this.name, flags: 0, payload };
-  }
-
-  /** Go `respondWithMessageAndResponse`: checks, sends, relays, marks answered. */
-  private sendResponse(q: DeliveredQuery, raw: Uint8Array): void {
-    checkQueryResponseSize(raw.length, this.options.queryResponseSizeLimit);
-    if (q.responded) {
-      throw new SerfMachineError(SerfMachineErrorCode.RESPOND, "response already sent");
-    }
-    if (this.nowMs > q.deadline) {
-      throw new SerfMachineError(SerfMachineErrorCode.RESPOND, "response is past the deadline");
-    }
-    this.sendTo(formatAddress(q.addr, q.port), raw, q.sourceNode);
-    this.relayResponse(q.relayFactor, q.addr, q.port, q.sourceNode, raw);
-    q.responded = true;
-  }
-
-  /** Go `relayResponse` (serf.md §7.5). */
-  private relayResponse(
-    relayFactor: number,
-    addr: Uint8Array,
-    port: number,
-    sourceNode: string,
-    raw: Uint8Array,
-  ): void {
-    if (relayFactor === 0) return;
-    const members = this.table.list();
-    if (members.length < relayFactor + 1) return;
-    const relay = encodeSerfMessage({
-      type: "relay",
-      destAddr: { ip: addr, port, zone: "" },
-      destName: sourceNode,
-      message: raw,
-    });
-    checkRelaySize(relay.length, this.options.queryResponseSizeLimit);
-    const targets = selectRelayTargets(members, relayFactor, this.name, this.random);
-    for (const m of targets) this.sendTo(formatAddress(m.addr, m.port), relay, m.name);
-  }
-
-  /** Go `handleQueryResponse` (serf.md §7.6). */
-  private handleQueryResponse(resp: QueryResponseMessage): void {
-    const own = this.ownQueries.get(resp.lTime);
-    if (own === undefined) {
-      this.log.warn("reply for non-running query", {
-        lTime: resp.lTime,
-        id: resp.id,
-        from: resp.from,
-      });
-      return;
-    }
-    const outcome = own.collector.collect(resp, this.nowMs);
-    if (outcome.kind === "rejected") {
-      this.log.debug("query reply ignored", { reason: outcome.reason, message: outcome.message });
-      return;
-    }
-    const c = own.consumer;
-    if (outcome.kind === "ack") {
-      if (c.kind === "user") {
-        this.emit({ type: "query-ack", lTime: resp.lTime, id: resp.id, from: outcome.from });
-      }
-      return;
-    }
-    const payload = outcome.payload ?? EMPTY;
-    switch (c.kind) {
-      case "user":
-        this.emit({
-          type: "query-response",
-          lTime: resp.lTime,
-          id: resp.id,
-          from: outcome.from,
-          payload: payload.slice(),
-        });
-        return;
-      case "key":
-        if (c.done) return;
-        if (c.aggregator.add(outcome.from, payload)) {
-          c.done = true;
-          this.finishKeyOp(c);
-        }
-        return;
-      case "conflict": {
-        if (payload.length < 1 || payload[0] !== 6) {
-          this.log.error("invalid conflict query response type");
-          return;
-        }
-        let member: ReturnType<typeof decodeConflictResponsePayload>;
-        try {
-          member = decodeConflictResponsePayload(payload);
-        } catch (err) {
-          this.log.error("failed to decode conflict query response", { error: messageOf(err) });
-          return;
-        }
-        c.responses++;
-        if (member !== null && sameIp(member.addr, this.addr) && member.port === this.port) {
-          c.matching++;
-        }
-        return;
-      }
-    }
-  }
-
-  // -------------------------------------------------------------------------------------------
-  // Sending queries
-
-  private startQuery(params: SerfQueryParams, consumer: QueryConsumer): SerfQueryHandle {
-    if (this.options.protocolVersion < 4) {
-      throw new SerfMachineError(SerfMachineErrorCode.UNSUPPORTED, "Feature not supported");
-    }
-    const timeoutMs =
-      params.timeoutMs === undefined || params.timeoutMs === 0
-        ? this.defaultQueryTimeoutMs()
-        : params.timeoutMs;
-    const relayFactor = params.relayFactor ?? 0;
-    if (!Number.isInteger(relayFactor) || relayFactor < 0 || relayFactor > 255) {
-      throw new RangeError(`relayFactor must be in [0, 255], got ${relayFactor}`);
-    }
-    const filters: Uint8Array[] = [];
-    if (params.filterNodes !== undefined && params.filterNodes.length > 0) {
-      filters.push(encodeFilter({ type: "node", nodes: [...params.filterNodes] }));
-    }
-    const tagEntries =
-      params.filterTags === undefined
-        ? []
-        : params.filterTags instanceof Map
-          ? [...params.filterTags]
-          : Object.entries(params.filterTags as Readonly<Record<string, string>>);
-    for (const [tag, expr] of tagEntries) filters.push(encodeFilter({ type: "tag", tag, expr }));
-    const payload = params.payload ?? EMPTY;
-    const q: QueryMessage = {
-      type: "query",
-      lTime: this.queryClock.time(),
-      id: this.random.nextUint32() & 0x7fffffff,
-      addr: this.addr,
-      port: this.port,
-      sourceNode: this.name,
-      filters: filters.length === 0 ? null : filters,
-      flags: params.requestAck === true ? QueryFlag.ACK : 0,
-      relayFactor,
-      timeoutNs: Math.round(timeoutMs * 1e6),
-      name: params.name,
-      payload: payload.length === 0 ? null : payload.slice(),
-    };
-    const raw = encodeSerfMessage(q);
-    checkQuerySize(raw.length, this.options.querySizeLimit);
-    const deadline = this.nowMs + timeoutMs;
-    const collector = new QueryCollector({
-      lTime: q.lTime,
-      id: q.id,
-      deadline,
-      requestAck: params.requestAck === true,
-      // Go's channels hold NumMembers entries but are drained concurrently; bound generously.
-      maxResponses: Math.max(1024, 4 * this.swim.numMembers()),
-    });
-    this.ownQueries.get(q.lTime)?.collector.close();
-    this.ownQueries.set(q.lTime, { collector, consumer });
-    this.timers.schedule(deadline, { kind: "query-deadline", lTime: q.lTime, id: q.id });
-    this.handleQuery(q);
-    this.queryQueue.queueBroadcast({ message: raw });
-    return { lTime: q.lTime, id: q.id, deadline };
-  }
-
-  private finishOwnQuery(lTime: number, own: OwnQuery): void {
-    this.ownQueries.delete(lTime);
-    own.collector.close();
-    const c = own.consumer;
-    switch (c.kind) {
-      case "user":
-        this.emit({
-          type: "query-done",
-          lTime,
-          id: own.collector.id,
-          acks: [...own.collector.acks],
-          responders: [...own.collector.responders],
-        });
-        return;
-      case "key":
-        if (!c.done) {
-          c.done = true;
-          this.finishKeyOp(c);
-        }
-        return;
-      case "conflict": {
-        const majority = Math.floor(c.responses / 2) + 1;
-        const won = c.matching >= majority;
-        this.emit({
-          type: "name-conflict-resolved",
-          matching: c.matching,
-          responses: c.responses,
-          won,
-        });
-        if (won) {
-          this.log.info("majority in name conflict resolution", { matching: c.matching });
-        } else {
-          this.log.warn("minority in name conflict resolution, quitting", { matching: c.matching });
-          this.shutdownWith("name-conflict", this.nowMs);
-        }
-        return;
-      }
-    }
-  }
-
+  /** Go `KeyManager` operations: a key query to every member. */
   private keyOperation(
     operation: KeyOperation,
     keyBase64: string,
@@ -1746,57 +1239,10 @@ export class SerfMachine {
     const rawKey = decodeBase64Std(keyBase64);
     const payload = encodeKeyRequestPayload(rawKey);
     this.begin(now);
-    const aggregator = new KeyResponseAggregator(this.swim.numMembers());
     const op = this.nextOp++;
-    const consumer: QueryConsumer = { kind: "key", op, operation, aggregator, done: false };
-    this.startQuery(
-      { name: KEY_QUERY_NAMES[operation], payload, relayFactor: opts.relayFactor ?? 0 },
-      consumer,
-    );
+    this.queries.startKeyQuery(op, operation, payload, opts.relayFactor ?? 0);
     this.flushOutbox();
     return op;
-  }
-
-  private finishKeyOp(c: Extract<QueryConsumer, { kind: "key" }>): void {
-    this.emit({
-      type: "key-operation",
-      op: c.op,
-      operation: c.operation,
-      response: c.aggregator.response(),
-      error: c.aggregator.error(),
-    });
-  }
-
-  /** Go `handleNodeConflict` + `resolveNodeConflict`. */
-  private handleNodeConflict(existing: NodeInfo, other: NodeInfo): void {
-    const local = existing.name === this.name;
-    const resolving = local && this.options.enableNameConflictResolution && !this.isShut();
-    this.emit({
-      type: "name-conflict",
-      node: existing.name,
-      existing: existing.address,
-      other: other.address,
-      local,
-      resolving,
-    });
-    if (!local) {
-      this.log.warn("name conflict", {
-        node: existing.name,
-        existing: existing.address,
-        other: other.address,
-      });
-      return;
-    }
-    this.log.error("node name conflicts with another node", { other: other.address });
-    if (!resolving) return;
-    try {
-      this.startQuery(
-        { name: "_serf_conflict", payload: utf8Encode(this.name) },
-        { kind: "conflict", responses: 0, matching: 0 },
-      );
-    } catch (err) {
-      this.log.error("failed to start name resolution query", { error: messageOf(err) });
-    }
   }
 
   // -------------------------------------------------------------------------------------------
@@ -1956,6 +1402,14 @@ export class SerfMachine {
     }
   }
 
+  /** Go `Snapshotter`'s query clock (internal queries count too). */
+  private snapshotQueryClock(lTime: number): void {
+    if (this.sink !== undefined && !this.snapLeaving && lTime > this.snapLastQueryClock) {
+      this.snapLastQueryClock = lTime;
+      this.sink.record({ kind: "query-clock", value: lTime });
+    }
+  }
+
   /** Go `Snapshotter.Leave`: a `leave` record; member/user/query events stop being recorded. */
   private snapshotLeave(): void {
     if (this.sink === undefined) return;
@@ -1983,9 +1437,4 @@ export class SerfMachine {
     }
     this.emit({ type: "queue-depth", queue, depth, limit, dropped });
   }
-}
-
-/** Go `net.IP.Equal`: IPv4 equals its IPv4-mapped IPv6 form. */
-function sameIp(a: Uint8Array, b: Uint8Array): boolean {
-  return formatIp(a) === formatIp(b);
 }

@@ -1,0 +1,77 @@
+/**
+ * The internal services the serf modules (queries, membership operations, message intake)
+ * share. {@link SerfMachine} implements it; the modules never see the SWIM machine, the
+ * timer queue or the snapshot sink directly, as memberlist's `CoreContext` does for its
+ * prober and push/pull.
+ */
+
+import type { Deadline, TransmitLimitedQueue } from "@serf-ts/memberlist/core";
+import type { SerfEvent } from "../events.ts";
+import type { ResolvedSerfOptions } from "../options.ts";
+import type { QueryBuffer } from "./event-buffer.ts";
+import type { KeyringPort } from "./internal-queries.ts";
+import type { LamportClock } from "./lamport.ts";
+import type { Random } from "./random.ts";
+import type { SerfMachineLogger } from "./serf-machine-types.ts";
+import type { SerfMemberTable } from "./serf-members.ts";
+
+/** A serf-owned gossip broadcast (intent, event or query). */
+export interface SerfBroadcast {
+  readonly message: Uint8Array;
+  finished?(): void;
+}
+
+/** What a serf timer does when it fires (dispatched by `SerfMachine.fire`). */
+export type SerfTimer =
+  | { readonly kind: "reap" }
+  | { readonly kind: "reconnect" }
+  | { readonly kind: "queue-check" }
+  | { readonly kind: "snapshot-clock" }
+  | { readonly kind: "query-deadline"; readonly lTime: number; readonly id: number }
+  | { readonly kind: "respond-expire"; readonly handle: number }
+  | { readonly kind: "leave-timeout"; readonly phase: LeavePhase }
+  | { readonly kind: "leave-propagated" }
+  | { readonly kind: "prune"; readonly name: string }
+  | { readonly kind: "force-leave-timeout"; readonly op: number }
+  | { readonly kind: "tags-timeout"; readonly op: number };
+
+/** Where the graceful leave (serf.md §5.6) stands. */
+export type LeavePhase = "idle" | "intent" | "memberlist" | "propagate" | "done" | "failed";
+
+export const EMPTY = new Uint8Array(0);
+
+export function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Services shared by the serf modules. */
+export interface SerfContext {
+  readonly options: ResolvedSerfOptions;
+  /** The local node name, advertised address and port. */
+  readonly name: string;
+  readonly addr: Uint8Array;
+  readonly port: number;
+  readonly random: Random;
+  readonly keyring: KeyringPort | undefined;
+  readonly log: SerfMachineLogger;
+  readonly table: SerfMemberTable;
+  readonly queryClock: LamportClock;
+  readonly queryBuffer: QueryBuffer;
+  readonly queryQueue: TransmitLimitedQueue<SerfBroadcast>;
+  /** Time of the input being processed. */
+  now(): number;
+  /** The current local tags. */
+  tags(): ReadonlyMap<string, string>;
+  emit(event: SerfEvent): void;
+  /** Sends a serf message as a memberlist user packet (deferred inside SwimMachine calls). */
+  sendTo(to: string, payload: Uint8Array, node: string | undefined): void;
+  schedule(at: number, timer: SerfTimer): Deadline<SerfTimer>;
+  /** Live members as memberlist counts them. */
+  numMembers(): number;
+  /** Go `DefaultQueryTimeout`. */
+  defaultQueryTimeoutMs(): number;
+  isShut(): boolean;
+  shutdownWith(reason: "requested" | "name-conflict", now: number | undefined): void;
+  /** Go `Snapshotter`'s query-clock record (for every query processed, internal ones too). */
+  snapshotQueryClock(lTime: number): void;
+}
