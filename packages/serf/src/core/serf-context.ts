@@ -6,13 +6,14 @@
  */
 
 import type { Deadline, TransmitLimitedQueue } from "@serf-ts/memberlist/core";
+import type { SerfMessage } from "@serf-ts/wire";
 import type { SerfEvent } from "../events.ts";
 import type { ResolvedSerfOptions } from "../options.ts";
 import type { QueryBuffer } from "./event-buffer.ts";
 import type { KeyringPort } from "./internal-queries.ts";
 import type { LamportClock } from "./lamport.ts";
 import type { Random } from "./random.ts";
-import type { SerfMachineLogger } from "./serf-machine-types.ts";
+import type { SerfMachineLogger, SerfState } from "./serf-machine-types.ts";
 import type { SerfMemberTable } from "./serf-members.ts";
 
 /** A serf-owned gossip broadcast (intent, event or query). */
@@ -74,4 +75,28 @@ export interface SerfContext {
   shutdownWith(reason: "requested" | "name-conflict", now: number | undefined): void;
   /** Go `Snapshotter`'s query-clock record (for every query processed, internal ones too). */
   snapshotQueryClock(lTime: number): void;
+
+  // Membership operations (join, leave, reconnect, reap)
+  /** The member (intent) Lamport clock. */
+  readonly clock: LamportClock;
+  state(): SerfState;
+  setState(state: SerfState): void;
+  /** Next operation id (joins, force-leaves, tag updates and key operations share it). */
+  nextOp(): number;
+  /** memberlist `Join` (one push/pull per address). @returns the exchange ids. */
+  swimJoin(addresses: readonly string[], now: number): number[];
+  /** memberlist `Leave`. */
+  swimLeave(now: number): void;
+  isLeaveComplete(): boolean;
+  /** Runs `fn` now, or after the current SwimMachine call returns. */
+  defer(fn: () => void): void;
+  /** Queues an intent broadcast; `finished` runs when it leaves the queue. */
+  queueIntent(msg: SerfMessage, finished?: () => void): void;
+  /** Witness + Go `handleNodeLeaveIntent`. @returns whether to rebroadcast. */
+  handleLeaveIntent(msg: { lTime: number; node: string; prune: boolean }): boolean;
+  /** Go `broadcastJoin`. */
+  broadcastJoin(lTime: number): void;
+  /** Go `Snapshotter.Leave`. */
+  snapshotLeave(): void;
+  cancel(timer: Deadline<SerfTimer> | undefined): void;
 }

@@ -109,17 +109,12 @@ import type {
 import type { ResolvedSerfOptions } from "../options.ts";
 import { SNAPSHOT_CLOCK_UPDATE_INTERVAL_MS } from "../snapshot/compaction.ts";
 import { formatSnapshotAddr } from "../snapshot/snapshot-format.ts";
-import {
-  type PreviousNode,
-  rejoinCandidates,
-  type SnapshotState,
-} from "../snapshot/snapshot-replay.ts";
+import { rejoinCandidates, type SnapshotState } from "../snapshot/snapshot-replay.ts";
 import { QueryBuffer, UserEventBuffer } from "./event-buffer.ts";
 import type { KeyringPort } from "./internal-queries.ts";
 import { LamportClock } from "./lamport.ts";
 import {
   EMPTY,
-  type LeavePhase,
   messageOf,
   type SerfBroadcast,
   type SerfContext,
@@ -138,10 +133,11 @@ import {
   type SerfStats,
   type SnapshotSink,
 } from "./serf-machine-types.ts";
+import { SerfLifecycle } from "./serf-lifecycle.ts";
 import { SerfQueries } from "./serf-queries.ts";
 import { defaultQueryTimeoutMs } from "./query-timeout.ts";
-import { type Random, randomIntn } from "./random.ts";
-import { type MemberState, memberFrom, SerfMemberTable } from "./serf-members.ts";
+import type { Random } from "./random.ts";
+import { memberFrom, SerfMemberTable } from "./serf-members.ts";
 import { MemberStatus } from "./member-status.ts";
 import { checkEncodedUserEventSize, checkUserEventSizeBeforeEncoding } from "./size-limits.ts";
 
@@ -161,14 +157,6 @@ export { SerfMachineError, SerfMachineErrorCode } from "./serf-machine-types.ts"
 
 // ---------------------------------------------------------------------------------------------
 // Internal types
-
-interface JoinOp {
-  readonly id: number;
-  readonly pending: Set<number>;
-  readonly ignoreOld: boolean;
-  contacted: number;
-  readonly errors: string[];
-}
 
 interface PendingOp {
   readonly op: number;
@@ -223,22 +211,13 @@ export class SerfMachine {
   /** The services the modules below share (see serf-context.ts). */
   private readonly ctx: SerfContext;
   private readonly queries: SerfQueries;
+  private readonly lifecycle: SerfLifecycle;
 
   private readonly timers = new DeadlineQueue<SerfTimer>();
   private readonly events = new Fifo<SerfEvent>();
   private nextOp = 1;
 
-  private readonly joinOps = new Map<number, JoinOp>();
-  private readonly joinByExchange = new Map<number, JoinOp>();
-  private ignoreOldJoins = 0;
-  private rejoinQueue: PreviousNode[] = [];
-  private rejoinExchange: number | undefined;
-  private rejoinTarget: PreviousNode | undefined;
-
   private stateValue: SerfState = "alive";
-  private leavePhase: LeavePhase = "idle";
-  private leaveTimer: Deadline<SerfTimer> | undefined;
-  private readonly forceLeaves = new Map<number, PendingOp & { node: string }>();
   private readonly tagOps: PendingOp[] = [];
 
   // Snapshot writer state (Go Snapshotter's last values and leaving flag).
@@ -330,6 +309,7 @@ export class SerfMachine {
 
     this.ctx = this.makeContext();
     this.queries = new SerfQueries(this.ctx);
+    this.lifecycle = new SerfLifecycle(this.ctx);
 
     this.swimDepth++;
     this.swim = new SwimMachine(
@@ -351,8 +331,7 @@ export class SerfMachine {
     }
 
     if (snapshot !== undefined && snapshot.aliveNodes.size > 0) {
-      this.rejoinQueue = rejoinCandidates(snapshot, this.name, random);
-      this.nextRejoin();
+      this.lifecycle.rejoin(rejoinCandidates(snapshot, this.name, random));
     }
   }
 
@@ -436,22 +415,7 @@ export class SerfMachine {
       );
     }
     this.begin(now);
-    const op: JoinOp = {
-      id: this.nextOp++,
-      pending: new Set(),
-      ignoreOld,
-      contacted: 0,
-      errors: [],
-    };
-    this.joinOps.set(op.id, op);
-    if (ignoreOld) this.ignoreOldJoins++;
-    const ids = this.inSwim(() => this.swim.join(addresses, now));
-    for (const id of ids) {
-      op.pending.add(id);
-      this.joinByExchange.set(id, op);
-    }
-    if (op.pending.size === 0) this.finishJoin(op);
-    return op.id;
+    return this.lifecycle.join(addresses, ignoreOld, now);
   }
 
   /**
@@ -471,21 +435,7 @@ export class SerfMachine {
       throw new SerfMachineError(SerfMachineErrorCode.STATE, "Leave called after Shutdown");
     }
     this.begin(now);
-    this.stateValue = "leaving";
-    this.snapshotLeave();
-    const msg = { lTime: this.clock.time(), node: this.name, prune: false };
-    this.clock.increment();
-    this.handleLeaveIntent(msg);
-    if (this.table.hasAliveMembers()) {
-      this.leavePhase = "intent";
-      this.queueIntent({ type: "leave", ...msg }, () => this.defer(() => this.leaveIntentSent()));
-      this.leaveTimer = this.timers.schedule(now + this.options.broadcastTimeoutMs, {
-        kind: "leave-timeout",
-        phase: "intent",
-      });
-    } else {
-      this.startMemberlistLeave();
-    }
+    this.lifecycle.leave(now);
     this.flushOutbox();
   }
 
@@ -497,28 +447,7 @@ export class SerfMachine {
   forceLeave(node: string, prune: boolean, now: number): number {
     this.requireRunning();
     this.begin(now);
-    const op = this.nextOp++;
-    const msg = { lTime: this.clock.time(), node, prune };
-    this.clock.increment();
-    this.handleLeaveIntent(msg);
-    if (!this.table.hasAliveMembers()) {
-      this.emit({ type: "force-leave-finished", op, node, ok: true, error: undefined });
-      return op;
-    }
-    const pending: PendingOp & { node: string } = { op, node, timer: undefined };
-    this.forceLeaves.set(op, pending);
-    this.queueIntent({ type: "leave", ...msg }, () =>
-      this.defer(() => {
-        if (!this.forceLeaves.delete(op)) return;
-        this.timers.cancel(pending.timer);
-        this.emit({ type: "force-leave-finished", op, node, ok: true, error: undefined });
-      }),
-    );
-    pending.timer = this.timers.schedule(now + this.options.broadcastTimeoutMs, {
-      kind: "force-leave-timeout",
-      op,
-    });
-    return op;
+    return this.lifecycle.forceLeave(node, prune, now);
   }
 
   /**
@@ -827,10 +756,10 @@ export class SerfMachine {
         this.queries.handleNodeConflict(ev.existing, ev.other);
         return;
       case "push-pull":
-        this.onPushPullDone(ev.exchange, ev.join, ev.ok, ev.error, ev.peer);
+        this.lifecycle.onPushPullDone(ev.exchange, ev.join, ev.ok, ev.error, ev.peer);
         break;
       case "leave-complete":
-        if (this.leavePhase === "memberlist") this.leavePropagate();
+        this.lifecycle.onLeaveComplete();
         break;
       case "update-complete":
         this.resolveTagOps(true, undefined);
@@ -909,6 +838,21 @@ export class SerfMachine {
       isShut: () => this.isShut(),
       shutdownWith: (reason, now) => this.shutdownWith(reason, now),
       snapshotQueryClock: (lTime) => this.snapshotQueryClock(lTime),
+      clock: this.clock,
+      state: () => this.stateValue,
+      setState: (state) => {
+        this.stateValue = state;
+      },
+      nextOp: () => this.nextOp++,
+      swimJoin: (addresses, now) => this.inSwim(() => this.swim.join(addresses, now)),
+      swimLeave: (now) => this.inSwim(() => this.swim.leave(now)),
+      isLeaveComplete: () => this.swim.isLeaveComplete(),
+      defer: (fn) => this.defer(fn),
+      queueIntent: (msg, finished) => this.queueIntent(msg, finished),
+      handleLeaveIntent: (msg) => this.handleLeaveIntent(msg),
+      broadcastJoin: (lTime) => this.broadcastJoin(lTime),
+      snapshotLeave: () => this.snapshotLeave(),
+      cancel: (timer) => this.timers.cancel(timer),
     };
   }
 
@@ -956,11 +900,11 @@ export class SerfMachine {
     switch (t.kind) {
       case "reap":
         this.timers.schedule(now + o.reapIntervalMs, t);
-        this.table.reap(now, o.reconnectTimeoutMs, o.tombstoneTimeoutMs, o.recentIntentTimeoutMs);
+        this.lifecycle.reap(now);
         return;
       case "reconnect":
         this.timers.schedule(now + o.reconnectIntervalMs, t);
-        this.reconnect();
+        this.lifecycle.reconnect();
         return;
       case "queue-check":
         this.timers.schedule(now + o.queueCheckIntervalMs, t);
@@ -979,39 +923,17 @@ export class SerfMachine {
         this.queries.expire(t.handle);
         return;
       case "leave-timeout":
-        if (this.leavePhase !== t.phase) return;
-        this.leavePhase = "failed";
-        this.emit({
-          type: "leave-finished",
-          ok: false,
-          error:
-            t.phase === "intent"
-              ? "timeout while waiting for graceful leave"
-              : "timeout waiting for leave broadcast",
-        });
+        this.lifecycle.onLeaveTimeout(t.phase);
         return;
       case "leave-propagated":
-        if (this.leavePhase !== "propagate") return;
-        this.leavePhase = "done";
-        if (this.stateValue !== "shutdown") this.stateValue = "left";
-        this.emit({ type: "leave-finished", ok: true, error: undefined });
+        this.lifecycle.onLeavePropagated();
         return;
       case "prune":
-        this.table.erasePruned(t.name);
+        this.lifecycle.prune(t.name);
         return;
-      case "force-leave-timeout": {
-        const p = this.forceLeaves.get(t.op);
-        if (p === undefined) return;
-        this.forceLeaves.delete(t.op);
-        this.emit({
-          type: "force-leave-finished",
-          op: t.op,
-          node: p.node,
-          ok: false,
-          error: "timed out broadcasting node removal",
-        });
+      case "force-leave-timeout":
+        this.lifecycle.onForceLeaveTimeout(t.op);
         return;
-      }
       case "tags-timeout": {
         const i = this.tagOps.findIndex((p) => p.op === t.op);
         if (i < 0) return;
@@ -1102,7 +1024,7 @@ export class SerfMachine {
       if (left.has(name)) continue;
       this.handleJoinIntent({ lTime, node: name });
     }
-    if (isJoin && this.ignoreOldJoins > 0) this.eventBuffer.raiseMinTime(pp.eventLTime);
+    if (isJoin && this.lifecycle.ignoringOldEvents) this.eventBuffer.raiseMinTime(pp.eventLTime);
     for (const slot of pp.events) {
       if (slot === null) continue;
       for (const e of slot.events) {
@@ -1246,115 +1168,7 @@ export class SerfMachine {
   }
 
   // -------------------------------------------------------------------------------------------
-  // Join, rejoin, reconnect
-
-  private onPushPullDone(
-    exchange: number,
-    join: boolean,
-    ok: boolean,
-    error: string | undefined,
-    peer: string,
-  ): void {
-    if (!join) return;
-    if (exchange === this.rejoinExchange) {
-      this.rejoinExchange = undefined;
-      if (ok) {
-        this.emit({ type: "rejoin-finished", ok: true, node: this.rejoinTarget?.name });
-        this.rejoinQueue = [];
-      } else {
-        this.nextRejoin();
-      }
-      return;
-    }
-    const op = this.joinByExchange.get(exchange);
-    if (op === undefined) return;
-    this.joinByExchange.delete(exchange);
-    op.pending.delete(exchange);
-    if (ok) op.contacted++;
-    else op.errors.push(`Failed to join ${peer}: ${error ?? "unknown error"}`);
-    if (op.pending.size === 0) this.finishJoin(op);
-  }
-
-  private finishJoin(op: JoinOp): void {
-    this.joinOps.delete(op.id);
-    if (op.ignoreOld) this.ignoreOldJoins--;
-    if (op.contacted > 0 && this.stateValue === "alive") this.broadcastJoin(this.clock.time());
-    this.emit({
-      type: "join-finished",
-      join: op.id,
-      contacted: op.contacted,
-      error: op.contacted > 0 ? undefined : op.errors.join("; ") || "no addresses to join",
-    });
-  }
-
-  /** Go `handleRejoin`: previous members from the snapshot, one at a time. */
-  private nextRejoin(): void {
-    for (;;) {
-      const prev = this.rejoinQueue.shift();
-      if (prev === undefined) {
-        this.rejoinTarget = undefined;
-        this.emit({ type: "rejoin-finished", ok: false, node: undefined });
-        return;
-      }
-      if (prev.name === this.name) continue;
-      this.rejoinTarget = prev;
-      this.log.info("attempting re-join to previously known node", {
-        node: prev.name,
-        addr: prev.addr,
-      });
-      const [id] = this.inSwim(() => this.swim.join([prev.addr], this.nowMs));
-      if (id === undefined) continue;
-      this.rejoinExchange = id;
-      return;
-    }
-  }
-
-  /** Go `reconnect` (serf.md §5.8). */
-  private reconnect(): void {
-    const failed = this.table.failed;
-    if (failed.length === 0) return;
-    const numFailed = failed.length;
-    let numAlive = this.table.size - failed.length - this.table.left.length;
-    if (numAlive <= 0) numAlive = 1;
-    if (this.random.nextFloat() > numFailed / numAlive) return;
-    const mem = failed[randomIntn(this.random, numFailed)] as MemberState;
-    const address = formatAddress(mem.member.addr, mem.member.port);
-    this.log.info("attempting reconnect", { node: mem.member.name, address });
-    this.emit({ type: "reconnect", node: mem.member.name, address });
-    this.inSwim(() => this.swim.join([address], this.nowMs));
-  }
-
-  // -------------------------------------------------------------------------------------------
-  // Leave
-
-  private leaveIntentSent(): void {
-    if (this.leavePhase !== "intent") return;
-    this.timers.cancel(this.leaveTimer);
-    this.startMemberlistLeave();
-  }
-
-  private startMemberlistLeave(): void {
-    this.leavePhase = "memberlist";
-    this.inSwim(() => this.swim.leave(this.nowMs));
-    if (this.leavePhase !== "memberlist") return; // leave-complete already handled
-    if (this.swim.isLeaveComplete()) {
-      this.leavePropagate();
-      return;
-    }
-    this.leaveTimer = this.timers.schedule(this.nowMs + this.options.broadcastTimeoutMs, {
-      kind: "leave-timeout",
-      phase: "memberlist",
-    });
-  }
-
-  private leavePropagate(): void {
-    if (this.leavePhase !== "memberlist") return;
-    this.timers.cancel(this.leaveTimer);
-    this.leavePhase = "propagate";
-    this.timers.schedule(this.nowMs + this.options.leavePropagateDelayMs, {
-      kind: "leave-propagated",
-    });
-  }
+  // Tags and shutdown
 
   private resolveTagOps(ok: boolean, error: string | undefined): void {
     for (const p of this.tagOps.splice(0)) {
