@@ -6,10 +6,11 @@
  */
 
 import type { Deadline, TransmitLimitedQueue } from "@serf-ts/memberlist/core";
-import type { SerfMessage } from "@serf-ts/wire";
-import type { SerfEvent } from "../events.ts";
+import type { Coordinate, SerfMessage, SerfMessageType, UserEventMessage } from "@serf-ts/wire";
+import type { VivaldiClient } from "../coordinate/client.ts";
+import type { Member, SerfEvent } from "../events.ts";
 import type { ResolvedSerfOptions } from "../options.ts";
-import type { QueryBuffer } from "./event-buffer.ts";
+import type { QueryBuffer, UserEventBuffer } from "./event-buffer.ts";
 import type { KeyringPort } from "./internal-queries.ts";
 import type { LamportClock } from "./lamport.ts";
 import type { Random } from "./random.ts";
@@ -99,4 +100,24 @@ export interface SerfContext {
   /** Go `Snapshotter.Leave`. */
   snapshotLeave(): void;
   cancel(timer: Deadline<SerfTimer> | undefined): void;
+
+  // Messages in and out (the memberlist delegates)
+  /** Go `messageDropper` test seam. */
+  dropper(type: SerfMessageType): boolean;
+  /** Go `Config.Merge`, if any. */
+  readonly merge: ((members: readonly Member[]) => string | undefined) | undefined;
+  /** `undefined` when coordinates are disabled. */
+  readonly vivaldi: VivaldiClient | undefined;
+  /** Last coordinate seen per node (the local one included). */
+  readonly coordCache: Map<string, Coordinate>;
+  readonly eventClock: LamportClock;
+  readonly eventBuffer: UserEventBuffer;
+  readonly intentQueue: TransmitLimitedQueue<SerfBroadcast>;
+  readonly eventQueue: TransmitLimitedQueue<SerfBroadcast>;
+  /** Drains memberlist notifications (member changes apply at once). */
+  syncSwimEvents(): void;
+  /** The local tags as node meta. */
+  encodeLocalTags(): Uint8Array;
+  /** Go `handleUserEvent`. @returns whether to rebroadcast. */
+  handleUserEvent(msg: UserEventMessage): boolean;
 }

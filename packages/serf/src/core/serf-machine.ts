@@ -67,13 +67,10 @@
  */
 
 import {
-  type CoreDelegates,
   type Deadline,
   DeadlineQueue,
   Fifo,
-  formatAddress,
   type MemberlistEvent,
-  type NodeInfo,
   type StreamFailure,
   type StreamReply,
   type StreamRequest,
@@ -84,28 +81,18 @@ import {
 } from "@serf-ts/memberlist/core";
 import {
   type Coordinate,
-  decodeAckPayload,
   decodeBase64Std,
-  decodeSerfMessage,
-  encodeAckPayload,
   encodeKeyRequestPayload,
   encodeSerfMessage,
   encodeTags,
   formatIp,
   type PacketMessage,
-  type SerfMessage,
   type SerfMessageType,
   type UserEventMessage,
   utf8Encode,
 } from "@serf-ts/wire";
 import { VivaldiClient } from "../coordinate/client.ts";
-import type {
-  KeyOperation,
-  Member,
-  SerfEvent,
-  SerfMemberEventType,
-  SerfQueueDepthEvent,
-} from "../events.ts";
+import type { KeyOperation, Member, SerfEvent, SerfMemberEventType } from "../events.ts";
 import type { ResolvedSerfOptions } from "../options.ts";
 import { SNAPSHOT_CLOCK_UPDATE_INTERVAL_MS } from "../snapshot/compaction.ts";
 import { formatSnapshotAddr } from "../snapshot/snapshot-format.ts";
@@ -113,13 +100,7 @@ import { rejoinCandidates, type SnapshotState } from "../snapshot/snapshot-repla
 import { QueryBuffer, UserEventBuffer } from "./event-buffer.ts";
 import type { KeyringPort } from "./internal-queries.ts";
 import { LamportClock } from "./lamport.ts";
-import {
-  EMPTY,
-  messageOf,
-  type SerfBroadcast,
-  type SerfContext,
-  type SerfTimer,
-} from "./serf-context.ts";
+import { EMPTY, type SerfBroadcast, type SerfContext, type SerfTimer } from "./serf-context.ts";
 import {
   type KeyOperationOptions,
   type SerfIdentity,
@@ -133,12 +114,12 @@ import {
   type SerfStats,
   type SnapshotSink,
 } from "./serf-machine-types.ts";
+import { SerfDelegate } from "./serf-delegate.ts";
 import { SerfLifecycle } from "./serf-lifecycle.ts";
 import { SerfQueries } from "./serf-queries.ts";
 import { defaultQueryTimeoutMs } from "./query-timeout.ts";
 import type { Random } from "./random.ts";
-import { memberFrom, SerfMemberTable } from "./serf-members.ts";
-import { MemberStatus } from "./member-status.ts";
+import { SerfMemberTable } from "./serf-members.ts";
 import { checkEncodedUserEventSize, checkUserEventSizeBeforeEncoding } from "./size-limits.ts";
 
 export type { KeyringPort } from "./internal-queries.ts";
@@ -212,6 +193,7 @@ export class SerfMachine {
   private readonly ctx: SerfContext;
   private readonly queries: SerfQueries;
   private readonly lifecycle: SerfLifecycle;
+  private readonly delegate: SerfDelegate;
 
   private readonly timers = new DeadlineQueue<SerfTimer>();
   private readonly events = new Fifo<SerfEvent>();
@@ -264,7 +246,7 @@ export class SerfMachine {
       emitMember: (type, member, forced) => this.emitMember(type, member, forced === true),
       refuteLeave: () => {
         this.log.debug("refuting an older leave intent");
-        this.broadcastJoin(this.clock.time());
+        this.delegate.broadcastJoin(this.clock.time());
       },
       schedulePrune: (name) => {
         const delay = options.broadcastTimeoutMs + options.leavePropagateDelayMs;
@@ -310,6 +292,7 @@ export class SerfMachine {
     this.ctx = this.makeContext();
     this.queries = new SerfQueries(this.ctx);
     this.lifecycle = new SerfLifecycle(this.ctx);
+    this.delegate = new SerfDelegate(this.ctx, this.queries, this.lifecycle);
 
     this.swimDepth++;
     this.swim = new SwimMachine(
@@ -317,7 +300,7 @@ export class SerfMachine {
       { name: identity.name, addr: identity.addr, port: identity.port },
       random,
       now,
-      this.makeDelegates(),
+      this.delegate.makeDelegates(),
     );
     this.swimReady = true;
     this.swimDepth--;
@@ -799,18 +782,6 @@ export class SerfMachine {
     }
   }
 
-  /**
-   * Runs input handling that must not throw into the SwimMachine (a throw there would leave
-   * memberlist's processing half done): unexpected errors are logged and the input dropped.
-   */
-  private guarded(what: string, fn: () => void): void {
-    try {
-      fn();
-    } catch (err) {
-      this.log.error(`failed to handle ${what}`, { error: messageOf(err) });
-    }
-  }
-
   private encodeLocalTags(): Uint8Array {
     return encodeTags(this.tags, { protocolVersion: this.options.protocolVersion });
   }
@@ -848,46 +819,22 @@ export class SerfMachine {
       swimLeave: (now) => this.inSwim(() => this.swim.leave(now)),
       isLeaveComplete: () => this.swim.isLeaveComplete(),
       defer: (fn) => this.defer(fn),
-      queueIntent: (msg, finished) => this.queueIntent(msg, finished),
-      handleLeaveIntent: (msg) => this.handleLeaveIntent(msg),
-      broadcastJoin: (lTime) => this.broadcastJoin(lTime),
+      queueIntent: (msg, finished) => this.delegate.queueIntent(msg, finished),
+      handleLeaveIntent: (msg) => this.delegate.handleLeaveIntent(msg),
+      broadcastJoin: (lTime) => this.delegate.broadcastJoin(lTime),
       snapshotLeave: () => this.snapshotLeave(),
       cancel: (timer) => this.timers.cancel(timer),
-    };
-  }
-
-  private makeDelegates(): CoreDelegates {
-    const delegates: CoreDelegates = {
-      nodeMeta: () => this.encodeLocalTags(),
-      notifyUserMessage: (payload) => {
-        this.syncSwimEvents();
-        this.guarded("user message", () => this.handleUserMessage(payload));
-      },
-      getBroadcasts: (overhead, limit) => this.getBroadcasts(overhead, limit),
-      hasBroadcasts: () =>
-        this.intentQueue.numQueued() + this.eventQueue.numQueued() + this.queryQueue.numQueued() >
-        0,
-      localState: () => {
-        this.syncSwimEvents();
-        return this.localState();
-      },
-      mergeRemoteState: (state, join) => {
-        this.syncSwimEvents();
-        this.guarded("remote state", () => this.mergeRemoteState(state, join));
-      },
-    };
-    const merge = this.merge;
-    if (merge !== undefined) {
-      const toMember = (n: NodeInfo): Member =>
-        memberFrom(n, n.state === 3 ? MemberStatus.LEFT : MemberStatus.NONE);
-      delegates.notifyMerge = (nodes) => merge(nodes.map(toMember));
-      delegates.notifyAlive = (node) => merge([toMember(node)]);
-    }
-    if (this.options.disableCoordinates) return delegates;
-    return {
-      ...delegates,
-      ackPayload: () => encodeAckPayload((this.vivaldi as VivaldiClient).getCoordinate()),
-      notifyPingComplete: (node, rttMs, payload) => this.notifyPingComplete(node, rttMs, payload),
+      dropper: (type) => this.dropper(type),
+      merge: this.merge,
+      vivaldi: this.vivaldi,
+      coordCache: this.coordCache,
+      eventClock: this.eventClock,
+      eventBuffer: this.eventBuffer,
+      intentQueue: this.intentQueue,
+      eventQueue: this.eventQueue,
+      syncSwimEvents: () => this.syncSwimEvents(),
+      encodeLocalTags: () => this.encodeLocalTags(),
+      handleUserEvent: (msg) => this.handleUserEvent(msg),
     };
   }
 
@@ -908,9 +855,9 @@ export class SerfMachine {
         return;
       case "queue-check":
         this.timers.schedule(now + o.queueCheckIntervalMs, t);
-        this.checkQueue("intent", this.intentQueue);
-        this.checkQueue("event", this.eventQueue);
-        this.checkQueue("query", this.queryQueue);
+        this.delegate.checkQueue("intent", this.intentQueue);
+        this.delegate.checkQueue("event", this.eventQueue);
+        this.delegate.checkQueue("query", this.queryQueue);
         return;
       case "snapshot-clock":
         this.timers.schedule(now + SNAPSHOT_CLOCK_UPDATE_INTERVAL_MS, t);
@@ -947,184 +894,6 @@ export class SerfMachine {
         return;
       }
     }
-  }
-
-  // -------------------------------------------------------------------------------------------
-  // Broadcasts and push/pull (delegates)
-
-  private queueIntent(msg: SerfMessage, finished?: () => void): void {
-    const message = encodeSerfMessage(msg);
-    this.intentQueue.queueBroadcast(finished === undefined ? { message } : { message, finished });
-  }
-
-  /** Go `delegate.GetBroadcasts`: intents, then queries, then events, within `limit`. */
-  private getBroadcasts(overhead: number, limit: number): Uint8Array[] {
-    const out = this.intentQueue.getBroadcasts(overhead, limit);
-    let used = 0;
-    for (const m of out) used += m.length + overhead;
-    for (const m of this.queryQueue.getBroadcasts(overhead, limit - used)) {
-      out.push(m);
-      used += m.length + overhead;
-    }
-    for (const m of this.eventQueue.getBroadcasts(overhead, limit - used)) {
-      out.push(m);
-      used += m.length + overhead;
-    }
-    return out;
-  }
-
-  /** Go `delegate.LocalState`. */
-  private localState(): Uint8Array {
-    const statusLTimes = new Map<string, number>();
-    for (const [name, s] of this.table.members) statusLTimes.set(name, s.statusLTime);
-    return encodeSerfMessage({
-      type: "push-pull",
-      lTime: this.clock.time(),
-      statusLTimes,
-      leftMembers: this.table.left.map((s) => s.member.name),
-      eventLTime: this.eventClock.time(),
-      events: this.eventBuffer.slots(),
-      queryLTime: this.queryClock.time(),
-    });
-  }
-
-  /** Go `delegate.MergeRemoteState` (serf.md §5.5). */
-  private mergeRemoteState(buf: Uint8Array, isJoin: boolean): void {
-    if (buf.length === 0) {
-      this.log.error("remote state is zero bytes");
-      return;
-    }
-    if (buf[0] !== 2) {
-      this.log.error("remote state has bad type prefix", { prefix: buf[0] });
-      return;
-    }
-    if (this.dropper(2)) return;
-    let pp: SerfMessage;
-    try {
-      pp = decodeSerfMessage(buf);
-    } catch (err) {
-      this.log.error("failed to decode remote state", { error: messageOf(err) });
-      return;
-    }
-    if (pp.type !== "push-pull") return;
-    if (pp.lTime > 0) this.clock.witness(pp.lTime - 1);
-    if (pp.eventLTime > 0) this.eventClock.witness(pp.eventLTime - 1);
-    if (pp.queryLTime > 0) this.queryClock.witness(pp.queryLTime - 1);
-
-    const left = new Set<string>();
-    for (const name of pp.leftMembers) {
-      left.add(name);
-      this.handleLeaveIntent({
-        lTime: (pp.statusLTimes.get(name) ?? 0) + 1,
-        node: name,
-        prune: false,
-      });
-    }
-    for (const [name, lTime] of pp.statusLTimes) {
-      if (left.has(name)) continue;
-      this.handleJoinIntent({ lTime, node: name });
-    }
-    if (isJoin && this.lifecycle.ignoringOldEvents) this.eventBuffer.raiseMinTime(pp.eventLTime);
-    for (const slot of pp.events) {
-      if (slot === null) continue;
-      for (const e of slot.events) {
-        this.handleUserEvent({
-          type: "user-event",
-          lTime: slot.lTime,
-          name: e.name,
-          payload: e.payload,
-          cc: false,
-        });
-      }
-    }
-  }
-
-  private notifyPingComplete(node: NodeInfo, rttMs: number, payload: Uint8Array | null): void {
-    const v = this.vivaldi;
-    if (v === undefined || payload === null || payload.length === 0) return;
-    let coord: Coordinate | null;
-    try {
-      coord = decodeAckPayload(payload);
-    } catch (err) {
-      this.log.error("failed to decode coordinate from ping", { error: messageOf(err) });
-      return;
-    }
-    if (coord === null) return;
-    const r = v.update(node.name, coord, rttMs);
-    if (!r.ok) {
-      this.log.debug("rejected coordinate", { node: node.name, reason: r.message });
-      return;
-    }
-    this.coordCache.set(node.name, coord);
-    this.coordCache.set(this.name, r.coordinate);
-  }
-
-  // -------------------------------------------------------------------------------------------
-  // Serf messages
-
-  /** Go `delegate.NotifyMsg`. */
-  private handleUserMessage(buf: Uint8Array): void {
-    if (buf.length === 0) return;
-    const t = buf[0] as number;
-    if (this.dropper(t as SerfMessageType)) return;
-    let msg: SerfMessage;
-    try {
-      msg = decodeSerfMessage(buf);
-    } catch (err) {
-      this.log.error("error decoding serf message", { type: t, error: messageOf(err) });
-      return;
-    }
-    let rebroadcast = false;
-    let queue = this.intentQueue;
-    switch (msg.type) {
-      case "leave":
-        this.log.debug("messageLeaveType", { node: msg.node });
-        rebroadcast = this.handleLeaveIntent(msg);
-        break;
-      case "join":
-        this.log.debug("messageJoinType", { node: msg.node });
-        rebroadcast = this.handleJoinIntent(msg);
-        break;
-      case "user-event":
-        rebroadcast = this.handleUserEvent(msg);
-        queue = this.eventQueue;
-        break;
-      case "query":
-        rebroadcast = this.queries.handleQuery(msg);
-        queue = this.queryQueue;
-        break;
-      case "query-response":
-        this.queries.handleQueryResponse(msg);
-        break;
-      case "relay": {
-        const to = formatAddress(msg.destAddr.ip, msg.destAddr.port);
-        this.log.debug("relaying response", { to });
-        this.sendTo(to, msg.message, msg.destName);
-        break;
-      }
-      default:
-        this.log.warn("received message of unknown type", { type: t });
-    }
-    if (rebroadcast) queue.queueBroadcast({ message: buf.slice() });
-  }
-
-  /** Witness + Go `handleNodeLeaveIntent`. */
-  private handleLeaveIntent(msg: { lTime: number; node: string; prune: boolean }): boolean {
-    this.clock.witness(msg.lTime);
-    return this.table.applyLeaveIntent(msg);
-  }
-
-  /** Witness + Go `handleNodeJoinIntent`. */
-  private handleJoinIntent(msg: { lTime: number; node: string }): boolean {
-    this.clock.witness(msg.lTime);
-    return this.table.applyJoinIntent(msg);
-  }
-
-  /** Go `broadcastJoin`. */
-  private broadcastJoin(lTime: number): void {
-    this.clock.witness(lTime);
-    this.handleJoinIntent({ lTime, node: this.name });
-    this.queueIntent({ type: "join", lTime, node: this.name });
   }
 
   /** Go `handleUserEvent` (serf.md §6.2). @returns whether to rebroadcast. */
@@ -1188,7 +957,7 @@ export class SerfMachine {
   }
 
   // -------------------------------------------------------------------------------------------
-  // Member events, snapshot records, queue depth
+  // Member events, snapshot records
 
   private emitMember(type: SerfMemberEventType, member: Member, forced = false): void {
     this.emit(forced ? { type, members: [member], forced } : { type, members: [member] });
@@ -1229,26 +998,5 @@ export class SerfMachine {
     if (this.sink === undefined) return;
     this.snapLeaving = true;
     this.sink.record({ kind: "leave" });
-  }
-
-  /** Go `checkQueueDepth` for one queue. */
-  private checkQueue(
-    queue: SerfQueueDepthEvent["queue"],
-    q: TransmitLimitedQueue<SerfBroadcast>,
-  ): void {
-    const depth = q.numQueued();
-    const o = this.options;
-    let limit = o.maxQueueDepth;
-    if (o.minQueueDepth > 0) limit = Math.max(o.minQueueDepth, 2 * this.table.size);
-    if (depth < o.queueDepthWarning && depth <= limit) return;
-    let dropped = 0;
-    if (depth > limit) {
-      q.prune(limit);
-      dropped = depth - q.numQueued();
-      this.log.warn("queue depth exceeds limit, dropping messages", { queue, depth, limit });
-    } else {
-      this.log.warn("queue depth", { queue, depth });
-    }
-    this.emit({ type: "queue-depth", queue, depth, limit, dropped });
   }
 }
