@@ -85,22 +85,20 @@ import {
   encodeKeyRequestPayload,
   encodeSerfMessage,
   encodeTags,
-  formatIp,
   type PacketMessage,
   type SerfMessageType,
   type UserEventMessage,
   utf8Encode,
 } from "@serf-ts/wire";
 import { VivaldiClient } from "../coordinate/client.ts";
-import type { KeyOperation, Member, SerfEvent, SerfMemberEventType } from "../events.ts";
+import type { KeyOperation, Member, SerfEvent } from "../events.ts";
 import type { ResolvedSerfOptions } from "../options.ts";
 import { SNAPSHOT_CLOCK_UPDATE_INTERVAL_MS } from "../snapshot/compaction.ts";
-import { formatSnapshotAddr } from "../snapshot/snapshot-format.ts";
 import { rejoinCandidates, type SnapshotState } from "../snapshot/snapshot-replay.ts";
 import { QueryBuffer, UserEventBuffer } from "./event-buffer.ts";
 import type { KeyringPort } from "./internal-queries.ts";
 import { LamportClock } from "./lamport.ts";
-import { EMPTY, type SerfBroadcast, type SerfContext, type SerfTimer } from "./serf-context.ts";
+import type { SerfBroadcast, SerfContext, SerfTimer } from "./serf-context.ts";
 import {
   type KeyOperationOptions,
   type SerfIdentity,
@@ -115,6 +113,7 @@ import {
   type SnapshotSink,
 } from "./serf-machine-types.ts";
 import { SerfDelegate } from "./serf-delegate.ts";
+import { SerfEventIntake } from "./serf-event-intake.ts";
 import { SerfLifecycle } from "./serf-lifecycle.ts";
 import { SerfQueries } from "./serf-queries.ts";
 import { defaultQueryTimeoutMs } from "./query-timeout.ts";
@@ -194,6 +193,7 @@ export class SerfMachine {
   private readonly queries: SerfQueries;
   private readonly lifecycle: SerfLifecycle;
   private readonly delegate: SerfDelegate;
+  private readonly intake: SerfEventIntake;
 
   private readonly timers = new DeadlineQueue<SerfTimer>();
   private readonly events = new Fifo<SerfEvent>();
@@ -201,12 +201,6 @@ export class SerfMachine {
 
   private stateValue: SerfState = "alive";
   private readonly tagOps: PendingOp[] = [];
-
-  // Snapshot writer state (Go Snapshotter's last values and leaving flag).
-  private snapLastClock = 0;
-  private snapLastEventClock = 0;
-  private snapLastQueryClock = 0;
-  private snapLeaving = false;
 
   private nowMs: number;
   /** > 0 while inside a SwimMachine call: no re-entry, sends and follow-ups are deferred. */
@@ -243,7 +237,7 @@ export class SerfMachine {
       selfName: this.name,
       now: () => this.nowMs,
       localAlive: () => this.stateValue === "alive",
-      emitMember: (type, member, forced) => this.emitMember(type, member, forced === true),
+      emitMember: (type, member, forced) => this.intake.emitMember(type, member, forced === true),
       refuteLeave: () => {
         this.log.debug("refuting an older leave intent");
         this.delegate.broadcastJoin(this.clock.time());
@@ -284,12 +278,10 @@ export class SerfMachine {
       this.queryClock.witness(snapshot.lastQueryClock);
       this.eventBuffer.setMinTime(snapshot.lastEventClock + 1);
       this.queryBuffer.setMinTime(snapshot.lastQueryClock + 1);
-      this.snapLastClock = snapshot.lastClock;
-      this.snapLastEventClock = snapshot.lastEventClock;
-      this.snapLastQueryClock = snapshot.lastQueryClock;
     }
 
     this.ctx = this.makeContext();
+    this.intake = new SerfEventIntake(this.ctx, this.sink, snapshot);
     this.queries = new SerfQueries(this.ctx);
     this.lifecycle = new SerfLifecycle(this.ctx);
     this.delegate = new SerfDelegate(this.ctx, this.queries, this.lifecycle);
@@ -481,7 +473,7 @@ export class SerfMachine {
     checkEncodedUserEventSize(raw.length, this.options.userEventSizeLimit);
     this.begin(now);
     this.eventClock.increment();
-    this.handleUserEvent(msg);
+    this.intake.handleUserEvent(msg);
     this.eventQueue.queueBroadcast({ message: raw });
   }
 
@@ -808,7 +800,7 @@ export class SerfMachine {
       defaultQueryTimeoutMs: () => this.defaultQueryTimeoutMs(),
       isShut: () => this.isShut(),
       shutdownWith: (reason, now) => this.shutdownWith(reason, now),
-      snapshotQueryClock: (lTime) => this.snapshotQueryClock(lTime),
+      snapshotQueryClock: (lTime) => this.intake.snapshotQueryClock(lTime),
       clock: this.clock,
       state: () => this.stateValue,
       setState: (state) => {
@@ -822,7 +814,7 @@ export class SerfMachine {
       queueIntent: (msg, finished) => this.delegate.queueIntent(msg, finished),
       handleLeaveIntent: (msg) => this.delegate.handleLeaveIntent(msg),
       broadcastJoin: (lTime) => this.delegate.broadcastJoin(lTime),
-      snapshotLeave: () => this.snapshotLeave(),
+      snapshotLeave: () => this.intake.snapshotLeave(),
       cancel: (timer) => this.timers.cancel(timer),
       dropper: (type) => this.dropper(type),
       merge: this.merge,
@@ -834,7 +826,7 @@ export class SerfMachine {
       eventQueue: this.eventQueue,
       syncSwimEvents: () => this.syncSwimEvents(),
       encodeLocalTags: () => this.encodeLocalTags(),
-      handleUserEvent: (msg) => this.handleUserEvent(msg),
+      handleUserEvent: (msg) => this.intake.handleUserEvent(msg),
     };
   }
 
@@ -861,7 +853,7 @@ export class SerfMachine {
         return;
       case "snapshot-clock":
         this.timers.schedule(now + SNAPSHOT_CLOCK_UPDATE_INTERVAL_MS, t);
-        this.snapshotClock();
+        this.intake.snapshotClock();
         return;
       case "query-deadline":
         this.queries.onDeadline(t.lTime, t.id);
@@ -896,29 +888,6 @@ export class SerfMachine {
     }
   }
 
-  /** Go `handleUserEvent` (serf.md §6.2). @returns whether to rebroadcast. */
-  private handleUserEvent(msg: UserEventMessage): boolean {
-    const verdict = this.eventBuffer.offer(msg, this.eventClock);
-    if (verdict !== "new") {
-      if (verdict === "too-old") {
-        this.log.warn("received old event", { name: msg.name, lTime: msg.lTime });
-      }
-      return false;
-    }
-    if (this.sink !== undefined && !this.snapLeaving && msg.lTime > this.snapLastEventClock) {
-      this.snapLastEventClock = msg.lTime;
-      this.sink.record({ kind: "event-clock", value: msg.lTime });
-    }
-    this.emit({
-      type: "user",
-      name: msg.name,
-      payload: msg.payload === null ? EMPTY : msg.payload.slice(),
-      lTime: msg.lTime,
-      coalesce: msg.cc,
-    });
-    return true;
-  }
-
   /** Go `KeyManager` operations: a key query to every member. */
   private keyOperation(
     operation: KeyOperation,
@@ -949,54 +918,10 @@ export class SerfMachine {
   private shutdownWith(reason: "requested" | "name-conflict", now: number | undefined): void {
     if (this.stateValue === "shutdown") return;
     if (now !== undefined && now > this.nowMs) this.nowMs = now;
-    this.snapshotClock();
+    this.intake.snapshotClock();
     this.stateValue = "shutdown";
     this.swim.shutdown();
     this.timers.clear();
     this.emit({ type: "shutdown", reason });
-  }
-
-  // -------------------------------------------------------------------------------------------
-  // Member events, snapshot records
-
-  private emitMember(type: SerfMemberEventType, member: Member, forced = false): void {
-    this.emit(forced ? { type, members: [member], forced } : { type, members: [member] });
-    const sink = this.sink;
-    if (sink === undefined || this.snapLeaving) return;
-    if (type === "member-join") {
-      sink.record({
-        kind: "alive",
-        name: member.name,
-        addr: formatSnapshotAddr(formatIp(member.addr), member.port),
-      });
-    } else if (type === "member-leave" || type === "member-failed") {
-      sink.record({ kind: "not-alive", name: member.name });
-    }
-    this.snapshotClock();
-  }
-
-  /** Go `Snapshotter.updateClock`. */
-  private snapshotClock(): void {
-    if (this.sink === undefined) return;
-    const lastSeen = this.clock.time() - 1;
-    if (lastSeen > this.snapLastClock) {
-      this.snapLastClock = lastSeen;
-      this.sink.record({ kind: "clock", value: lastSeen });
-    }
-  }
-
-  /** Go `Snapshotter`'s query clock (internal queries count too). */
-  private snapshotQueryClock(lTime: number): void {
-    if (this.sink !== undefined && !this.snapLeaving && lTime > this.snapLastQueryClock) {
-      this.snapLastQueryClock = lTime;
-      this.sink.record({ kind: "query-clock", value: lTime });
-    }
-  }
-
-  /** Go `Snapshotter.Leave`: a `leave` record; member/user/query events stop being recorded. */
-  private snapshotLeave(): void {
-    if (this.sink === undefined) return;
-    this.snapLeaving = true;
-    this.sink.record({ kind: "leave" });
   }
 }
