@@ -89,6 +89,8 @@ export interface SerfContext {
   /** memberlist `Leave`. */
   swimLeave(now: number): void;
   isLeaveComplete(): boolean;
+  /** Whether memberlist's broadcast of our new meta is out. */
+  isUpdateComplete(): boolean;
   /** Runs `fn` now, or after the current SwimMachine call returns. */
   defer(fn: () => void): void;
   /** Queues an intent broadcast; `finished` runs when it leaves the queue. */

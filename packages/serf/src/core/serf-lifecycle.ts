@@ -1,8 +1,8 @@
 /**
  * Join, leave, reconnect and reap (Go serf.go `Join`, `Leave`, `RemoveFailedNode`,
- * `handleRejoin`, `reconnect`, `reap`; serf.md §5.5–§5.8): the join operations and their
- * push/pulls, the snapshot rejoin, the graceful-leave progression, force-leave, and the
- * periodic reconnect and reap. The machine dispatches their timers and owns the state field;
+ * `handleRejoin`, `reconnect`, `reap`, `SetTags`; serf.md §5.5–§5.8): the join operations and
+ * their push/pulls, the snapshot rejoin, the graceful-leave progression, force-leave, tag
+ * updates waiting for their broadcast, and the periodic reconnect and reap. The machine dispatches their timers and owns the state field;
  * this module owns the operations in flight.
  */
 
@@ -18,6 +18,12 @@ interface JoinOp {
   readonly ignoreOld: boolean;
   contacted: number;
   readonly errors: string[];
+}
+
+/** A tag update waiting for memberlist's alive broadcast. */
+interface TagsOp {
+  readonly op: number;
+  timer: Deadline<SerfTimer> | undefined;
 }
 
 interface ForceLeaveOp {
@@ -38,6 +44,7 @@ export class SerfLifecycle {
   private leavePhase: LeavePhase = "idle";
   private leaveTimer: Deadline<SerfTimer> | undefined;
   private readonly forceLeaves = new Map<number, ForceLeaveOp>();
+  private readonly tagOps: TagsOp[] = [];
 
   constructor(ctx: SerfContext) {
     this.ctx = ctx;
@@ -285,6 +292,47 @@ export class SerfLifecycle {
       node: p.node,
       ok: false,
       error: "timed out broadcasting node removal",
+    });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Tags (Go `SetTags`: done when memberlist's alive broadcast is out)
+
+  /** The new meta went to memberlist (see `SerfMachine.setTags`); `tags-updated` follows. */
+  tagsUpdating(op: number, now: number): void {
+    if (this.ctx.isUpdateComplete()) {
+      this.ctx.emit({ type: "tags-updated", op, ok: true, error: undefined });
+    } else {
+      const timer = this.ctx.schedule(now + this.ctx.options.broadcastTimeoutMs, {
+        kind: "tags-timeout",
+        op,
+      });
+      this.tagOps.push({ op, timer });
+    }
+  }
+
+  /** memberlist's `update-complete`: every pending tag update is out. */
+  onUpdateComplete(): void {
+    this.resolveTagOps(true, undefined);
+  }
+
+  private resolveTagOps(ok: boolean, error: string | undefined): void {
+    for (const p of this.tagOps.splice(0)) {
+      this.ctx.cancel(p.timer);
+      this.ctx.emit({ type: "tags-updated", op: p.op, ok, error });
+    }
+  }
+
+  /** The `tags-timeout` timer of one tag update. */
+  onTagsTimeout(op: number): void {
+    const i = this.tagOps.findIndex((p) => p.op === op);
+    if (i < 0) return;
+    this.tagOps.splice(i, 1);
+    this.ctx.emit({
+      type: "tags-updated",
+      op,
+      ok: false,
+      error: "timeout waiting for update broadcast",
     });
   }
 }

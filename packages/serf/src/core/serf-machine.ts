@@ -67,7 +67,6 @@
  */
 
 import {
-  type Deadline,
   DeadlineQueue,
   Fifo,
   type MemberlistEvent,
@@ -136,12 +135,6 @@ export type {
 export { SerfMachineError, SerfMachineErrorCode } from "./serf-machine-types.ts";
 
 // ---------------------------------------------------------------------------------------------
-// Internal types
-
-interface PendingOp {
-  readonly op: number;
-  timer: Deadline<SerfTimer> | undefined;
-}
 
 const NOOP_LOGGER: SerfMachineLogger = {
   debug: () => {},
@@ -200,7 +193,6 @@ export class SerfMachine {
   private nextOp = 1;
 
   private stateValue: SerfState = "alive";
-  private readonly tagOps: PendingOp[] = [];
 
   private nowMs: number;
   /** > 0 while inside a SwimMachine call: no re-entry, sends and follow-ups are deferred. */
@@ -441,15 +433,7 @@ export class SerfMachine {
     this.tags = next;
     const op = this.nextOp++;
     this.inSwim(() => this.swim.updateMeta(meta, now));
-    if (this.swim.isUpdateComplete()) {
-      this.emit({ type: "tags-updated", op, ok: true, error: undefined });
-    } else {
-      const timer = this.timers.schedule(now + this.options.broadcastTimeoutMs, {
-        kind: "tags-timeout",
-        op,
-      });
-      this.tagOps.push({ op, timer });
-    }
+    this.lifecycle.tagsUpdating(op, now);
     return op;
   }
 
@@ -737,7 +721,7 @@ export class SerfMachine {
         this.lifecycle.onLeaveComplete();
         break;
       case "update-complete":
-        this.resolveTagOps(true, undefined);
+        this.lifecycle.onUpdateComplete();
         break;
       default:
         break;
@@ -810,6 +794,7 @@ export class SerfMachine {
       swimJoin: (addresses, now) => this.inSwim(() => this.swim.join(addresses, now)),
       swimLeave: (now) => this.inSwim(() => this.swim.leave(now)),
       isLeaveComplete: () => this.swim.isLeaveComplete(),
+      isUpdateComplete: () => this.swim.isUpdateComplete(),
       defer: (fn) => this.defer(fn),
       queueIntent: (msg, finished) => this.delegate.queueIntent(msg, finished),
       handleLeaveIntent: (msg) => this.delegate.handleLeaveIntent(msg),
@@ -873,18 +858,9 @@ export class SerfMachine {
       case "force-leave-timeout":
         this.lifecycle.onForceLeaveTimeout(t.op);
         return;
-      case "tags-timeout": {
-        const i = this.tagOps.findIndex((p) => p.op === t.op);
-        if (i < 0) return;
-        this.tagOps.splice(i, 1);
-        this.emit({
-          type: "tags-updated",
-          op: t.op,
-          ok: false,
-          error: "timeout waiting for update broadcast",
-        });
+      case "tags-timeout":
+        this.lifecycle.onTagsTimeout(t.op);
         return;
-      }
     }
   }
 
@@ -903,16 +879,6 @@ export class SerfMachine {
     this.queries.startKeyQuery(op, operation, payload, opts.relayFactor ?? 0);
     this.flushOutbox();
     return op;
-  }
-
-  // -------------------------------------------------------------------------------------------
-  // Tags and shutdown
-
-  private resolveTagOps(ok: boolean, error: string | undefined): void {
-    for (const p of this.tagOps.splice(0)) {
-      this.timers.cancel(p.timer);
-      this.emit({ type: "tags-updated", op: p.op, ok, error });
-    }
   }
 
   private shutdownWith(reason: "requested" | "name-conflict", now: number | undefined): void {
