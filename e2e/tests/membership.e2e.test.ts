@@ -5,7 +5,7 @@
  * Guards:
  * - Go `serf` missing: the variants with a Go node skip with a loud warning (fail under CI=true).
  * - No working serf-ts agent command (see `detectTsAgent()`): the all-TS and mixed variants skip
- *   with the reason printed (fail with SERF_TS_E2E_REQUIRE_TS=1).
+ *   with the reason printed (fail with SERF_TS_E2E_REQUIRE_TS=1 or CI=true).
  */
 
 import { requireGoSerf, stopAll, trackedPids } from "@serf-ts/testkit";

@@ -9,8 +9,9 @@
  *
  * "Works" is decided by trying it: `detectTsAgent()` starts one agent with each candidate on a
  * loopback address and keeps the first whose RPC port answers a handshake and `members`. The
- * result is cached per test process. `SERF_TS_E2E_REQUIRE_TS=1` turns "no working TS agent"
- * into an error instead of a skip; `SERF_TS_E2E_TS=0` skips the TS and mixed runs outright.
+ * result is cached per test process. `SERF_TS_E2E_REQUIRE_TS=1` or `CI=true` turns "no working
+ * TS agent" into an error instead of a skip; `SERF_TS_E2E_TS=0` skips the TS and mixed runs
+ * outright (an error too under `CI=true`: CI never skips them).
  */
 
 import { existsSync } from "node:fs";
@@ -130,17 +131,21 @@ async function detect(): Promise<TsAgentStatus> {
 }
 
 /**
- * Finds a working command for our agent (cached). With `SERF_TS_E2E_REQUIRE_TS=1` a missing
- * one throws; otherwise the caller skips the TS and mixed runs and says why.
+ * Finds a working command for our agent (cached). With `SERF_TS_E2E_REQUIRE_TS=1` or `CI=true`
+ * a missing one throws; otherwise the caller skips the TS and mixed runs and says why.
  */
 export async function detectTsAgent(): Promise<TsAgentStatus> {
-  if (process.env.SERF_TS_E2E_TS === "0") {
-    return { available: false, reason: "disabled by SERF_TS_E2E_TS=0" };
+  let status: TsAgentStatus = { available: false, reason: "disabled by SERF_TS_E2E_TS=0" };
+  if (process.env.SERF_TS_E2E_TS !== "0") {
+    detection ??= detect();
+    status = await detection;
   }
-  detection ??= detect();
-  const status = await detection;
-  if (!status.available && process.env.SERF_TS_E2E_REQUIRE_TS === "1") {
-    throw new Error(`SERF_TS_E2E_REQUIRE_TS=1 but ${status.reason}`);
+  if (!status.available) {
+    if (process.env.SERF_TS_E2E_REQUIRE_TS === "1") {
+      throw new Error(`SERF_TS_E2E_REQUIRE_TS=1 but ${status.reason}`);
+    }
+    if (process.env.CI === "true")
+      throw new Error(`E2E TS AGENTS CANNOT RUN IN CI: ${status.reason}`);
   }
   return status;
 }

@@ -27,10 +27,13 @@ import type { SyslogSink } from "./logging/syslog.ts";
 /** The signals the agent handles. */
 export type AgentSignal = "SIGINT" | "SIGTERM" | "SIGHUP";
 
-/** Where signals come from (`process` fits). */
+/**
+ * Where signals come from (`process` fits). `SIGUSR1` dumps the in-memory metrics to stderr
+ * (Go's `InmemSignal`); listening to it also keeps Node from starting its inspector.
+ */
 export interface AgentSignalSource {
-  on(signal: AgentSignal, listener: () => void): unknown;
-  off(signal: AgentSignal, listener: () => void): unknown;
+  on(signal: AgentSignal | "SIGUSR1", listener: () => void): unknown;
+  off(signal: AgentSignal | "SIGUSR1", listener: () => void): unknown;
 }
 
 /** What `runAgentCommand` talks to. */
@@ -173,6 +176,27 @@ export async function runAgentCommand(
   argv: readonly string[],
   io: AgentCommandIo,
 ): Promise<number> {
+  const signalSource = io.signals ?? process;
+  let running: Agent | undefined;
+  const dumpMetrics = (): void => {
+    if (running !== undefined) io.stderr.write(running.metrics.dump());
+  };
+  signalSource.on("SIGUSR1", dumpMetrics);
+  try {
+    return await runAgent(argv, io, signalSource, (agent) => {
+      running = agent;
+    });
+  } finally {
+    signalSource.off("SIGUSR1", dumpMetrics);
+  }
+}
+
+async function runAgent(
+  argv: readonly string[],
+  io: AgentCommandIo,
+  signalSource: AgentSignalSource,
+  onRunning: (agent: Agent) => void,
+): Promise<number> {
   const ui = prefixedUi(io.stdout);
   const read = readAgentConfig(argv, io, ui);
   if (typeof read === "number") return read;
@@ -195,7 +219,7 @@ export async function runAgentCommand(
     }
   }
   try {
-    return await runWithLogger(argv, io, ui, config, level, syslog);
+    return await runWithLogger(argv, io, ui, config, level, syslog, signalSource, onRunning);
   } finally {
     syslog?.close?.();
   }
@@ -209,6 +233,8 @@ async function runWithLogger(
   config: AgentConfig,
   level: LogLevel,
   syslog: SyslogSink | undefined,
+  signalSource: AgentSignalSource,
+  onRunning: (agent: Agent) => void,
 ): Promise<number> {
   const logger = new Logger({
     output: io.stdout,
@@ -229,6 +255,7 @@ async function runWithLogger(
     ui.error(errorText(err));
     return 1;
   }
+  onRunning(agent);
   io.onAgent?.(agent);
   printBanner(ui, config, agent);
 
@@ -247,7 +274,7 @@ async function runWithLogger(
   ui.output("Log data will now stream in as it occurs:\n");
   logger.openGate();
 
-  const signals = new SignalQueue(io.signals ?? process);
+  const signals = new SignalQueue(signalSource);
   try {
     agent.startRetryJoin().catch((err: unknown) => {
       logger.log("ERR", "agent", `retry join failed: ${errorText(err)}`);

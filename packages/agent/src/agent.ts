@@ -80,7 +80,8 @@ import type { HttpServer } from "./http/http-server.ts";
 import { registerHttpApi } from "./http/api-routes.ts";
 import { registerMetricsRoute } from "./http/metrics-route.ts";
 import { HttpRouter } from "./http/router.ts";
-import { createPrometheusRegistry } from "./metrics/prometheus-registry.ts";
+import { AgentMetrics, type AgentMetricsOptions } from "./metrics/agent-metrics.ts";
+import { invokeEventScript } from "./event-handlers/script-invoker.ts";
 import { canonicalIP, type HostLookup } from "./gocompat/net.ts";
 import { goQuote } from "@serf-ts/wire/gocompat";
 import { checkLogLevel, type LogLevel } from "./logging/log-level.ts";
@@ -145,6 +146,8 @@ export interface AgentOptions {
   readonly serfOptions?: SerfOptions | undefined;
   /** RPC server options, or `false` for no RPC listener. @default listen on `config.rpcAddr` */
   readonly rpc?: false | Omit<RpcServerOptions, "backend" | "logger" | "authKey"> | undefined;
+  /** Telemetry timings (in-memory intervals, runtime metrics period, host name). */
+  readonly metrics?: AgentMetricsOptions | undefined;
   /** HTTP listener limits (`http_addr`); the listener runs only when `http_addr` is set. */
   readonly http?: AgentHttpOptions | undefined;
   /** mDNS socket and timing options (`-discover`); tests keep multicast on loopback. */
@@ -285,6 +288,8 @@ export class Agent implements AgentBackend {
   readonly advertiseAddr: string | undefined;
   /** Resolves when the agent stopped on its own or was shut down (see `AgentExit`). */
   readonly done: Promise<AgentExit>;
+  /** Telemetry: statsd/statsite, the SIGUSR1 in-memory sink, Prometheus (see AgentMetrics). */
+  readonly metrics: AgentMetrics;
   /** Routes of the HTTP listener (`http_addr`); register more with `httpRouter.get(…)`. */
   readonly httpRouter = new HttpRouter();
 
@@ -313,8 +318,11 @@ export class Agent implements AgentBackend {
     bindAddr: string;
     advertiseAddr: string | undefined;
     options: AgentOptions;
+    metrics: AgentMetrics;
   }) {
     this.config = init.config;
+    this.metrics = init.metrics;
+    init.metrics.observe(() => this.serf);
     this.serf = init.serf;
     this.logger = init.logger;
     this.bindAddr = init.bindAddr;
@@ -347,6 +355,7 @@ export class Agent implements AgentBackend {
         return { name: m.name, tags: m.tags };
       },
       logger: this.#log,
+      invoke: init.metrics.timeScripts(invokeEventScript),
       ...(init.options.handlerQueueCapacity === undefined
         ? {}
         : { queueCapacity: init.options.handlerQueueCapacity }),
@@ -410,7 +419,23 @@ export class Agent implements AgentBackend {
 
     log.info("Serf agent starting");
     const clock = options.clock ?? systemClock;
-    const serf = await Agent.#startSerf(config, options, setup, tags, keyringFile, logger, clock);
+    const metrics = new AgentMetrics(config, logger, options.metrics);
+    let serf: Serf;
+    try {
+      serf = await Agent.#startSerf(
+        config,
+        options,
+        setup,
+        tags,
+        keyringFile,
+        logger,
+        clock,
+        metrics,
+      );
+    } catch (err) {
+      await metrics.close();
+      throw err;
+    }
     const bindAddr = formatResolvedAddr({ ip: setup.bindIp, port: setup.bindPort });
     const agent = new Agent({
       config,
@@ -422,6 +447,7 @@ export class Agent implements AgentBackend {
       advertiseAddr:
         setup.advertise === undefined ? undefined : formatResolvedAddr(setup.advertise),
       options,
+      metrics,
     });
     // Serf reported the local node's join while it was being created, before anyone could
     // listen; Go's agent sees (and handles) that event, so replay it.
@@ -447,6 +473,7 @@ export class Agent implements AgentBackend {
         backend: agent,
         logger: logger.child("agent.ipc"),
         authKey: config.rpcAuthKey,
+        metrics: metrics.sink,
       });
       try {
         await rpc.listen(config.rpcAddr);
@@ -462,7 +489,8 @@ export class Agent implements AgentBackend {
     }
     if (config.httpAddr !== "") {
       try {
-        registerMetricsRoute(agent.httpRouter, createPrometheusRegistry());
+        if (metrics.registry !== undefined)
+          registerMetricsRoute(agent.httpRouter, metrics.registry);
         const log = logger.child("agent.http");
         registerHttpApi(agent.httpRouter, agent, log);
         agent.#http = await startAgentHttp(config.httpAddr, agent.httpRouter, log, options.http);
@@ -528,6 +556,7 @@ export class Agent implements AgentBackend {
     keyringFile: string | undefined,
     logger: Logger,
     clock: Clock,
+    metrics: AgentMetrics,
   ): Promise<Serf> {
     const fail = (text: string, cause?: unknown): AgentError =>
       new AgentError(
@@ -572,6 +601,7 @@ export class Agent implements AgentBackend {
         options: serfOptions,
         clock,
         logger: libraryLogger(logger),
+        metrics: metrics.sink,
       });
     } catch (err) {
       throw fail(goSerfCreateErrorText(err, setup.bindIp, setup.bindPort), err);
@@ -939,6 +969,7 @@ export class Agent implements AgentBackend {
     await this.#runner.close();
     await this.#rpc?.close();
     await this.#http?.close();
+    await this.metrics.close();
     this.#subscribers.clear();
     this.#log.info("shutdown complete");
     this.#resolveDone({ reason: "shutdown" });

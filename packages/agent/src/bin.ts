@@ -4,7 +4,11 @@
  * `@serf-ts/cli` dispatches `serf agent` to the same `runAgentCommand`).
  */
 
-import { runAgentCommand } from "./agent-command.ts";
+// SIGUSR1 is caught before the agent's modules load: without a listener Node starts its
+// inspector (a debugger port) on SIGUSR1. The agent then dumps its metrics on it, as Go does.
+process.on("SIGUSR1", () => {});
+
+const { runAgentCommand } = await import("./agent-command.ts");
 
 const code = await runAgentCommand(process.argv.slice(2), {
   stdout: process.stdout,

@@ -5,7 +5,14 @@
  */
 
 import { fileURLToPath } from "node:url";
-import { type CommandResult, runCommand, runGoSerf } from "@serf-ts/testkit";
+import {
+  type CommandResult,
+  keyListMisses,
+  runCommand,
+  runGoSerf,
+  unmentioned,
+  withoutNodes,
+} from "@serf-ts/testkit";
 import { run } from "./run.ts";
 
 /** Output and exit code of one CLI run (ours or Go's). */
@@ -164,3 +171,52 @@ export function eventBlocks(text: string): string[] {
   if (current !== null) blocks.push(current.sort().join("\n"));
   return blocks.sort();
 }
+
+/** A miss that names no node (a key listed `[1/2]`). */
+export const UNNAMED = "(a node)";
+
+/** How to find the nodes that did not answer in one output, and compare the rest. */
+export interface GossipedCheck {
+  /** Names of the nodes that should answer (and did not), from one CLI's stdout. */
+  readonly missing: (stdout: string) => string[];
+  /** Both stdouts with the parts that depend on the missing nodes removed. */
+  readonly without: (stdout: string, gone: readonly string[]) => string;
+}
+
+/** Queries: every node of `expected` acks and/or responds by name. */
+export const answeredBy = (
+  expected: () => readonly { readonly name: string }[],
+): GossipedCheck => ({
+  missing: (t) =>
+    unmentioned(
+      t,
+      expected().map((a) => a.name),
+    ),
+  without: withoutNodes,
+});
+/** `keys`: `[k/n]` counts, and per-node failure lines. */
+export const keyAnswers = (
+  expected: () => readonly { readonly name: string }[],
+): GossipedCheck => ({
+  missing: (t) => [
+    ...Array<string>(keyListMisses(t)).fill(UNNAMED),
+    ...(/nodes reported failure/.test(t)
+      ? unmentioned(
+          t,
+          expected().map((a) => a.name),
+        )
+      : []),
+  ],
+  without: withoutNodes,
+});
+/** `reachability`: the `Missing acks from:` list; with a miss only the first line is compared. */
+export const reachabilityAnswers: GossipedCheck = {
+  missing: (t) => {
+    const [, tail = ""] = t.split("Missing acks from:\n");
+    return tail
+      .split("\n")
+      .filter((l) => l.startsWith("\t"))
+      .map((l) => l.trim());
+  },
+  without: (t, gone) => (gone.length === 0 ? t : (t.split("\n")[0] ?? "")),
+};

@@ -122,3 +122,9 @@ export type { Clock, TimerHandle } from "./clock.ts";
 export { systemClock } from "./clock.ts";
 export type { LogFn, Logger } from "./logger.ts";
 export { noopLogger } from "./logger.ts";
+// Metrics
+export type { CoreMetrics, MetricLabel, MetricsSink } from "./core/metrics-sink.ts";
+export { FanoutMetricsSink, NO_CORE_METRICS, noopMetricsSink } from "./core/metrics-sink.ts";
+export type { MetricKind, MetricSpec } from "./core/swim-metrics.ts";
+export { MEMBERLIST_METRICS } from "./core/swim-metrics.ts";
+export { coreMetrics, guardMetricsSink } from "./metrics.ts";

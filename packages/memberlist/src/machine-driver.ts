@@ -30,6 +30,7 @@ import type {
   StreamTransmit,
   Transmit,
 } from "./core/types.ts";
+import { type MetricsSink, noopMetricsSink } from "./core/metrics-sink.ts";
 import { type Logger, noopLogger } from "./logger.ts";
 import {
   type PacketPipeline,
@@ -103,7 +104,15 @@ export interface MachineDriverOptions<M extends DrivableMachine> {
   readonly onEvent?: ((event: MachineEvent<M>) => void) | undefined;
   /** Concurrent inbound streams allowed. @default 127 (Go) */
   readonly maxInboundStreams?: number | undefined;
+  /** Where the transport metrics go (`memberlist.udp.*`, `memberlist.tcp.*`). */
+  readonly metrics?: MetricsSink | undefined;
 }
+
+const UDP_SENT = ["memberlist", "udp", "sent"];
+const UDP_RECEIVED = ["memberlist", "udp", "received"];
+const TCP_SENT = ["memberlist", "tcp", "sent"];
+const TCP_ACCEPT = ["memberlist", "tcp", "accept"];
+const TCP_CONNECT = ["memberlist", "tcp", "connect"];
 
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
@@ -122,6 +131,7 @@ export class MachineDriver<M extends DrivableMachine> {
   readonly #tcpTimeoutMs: number;
   readonly #maxInboundStreams: number;
   readonly #onEvent: ((event: MachineEvent<M>) => void) | undefined;
+  readonly #metrics: MetricsSink;
   readonly #openStreams = new Set<DuplexStream>();
   readonly #exchangeWaiters = new Map<number, (outcome: ExchangeOutcome) => void>();
   readonly #conditionWaiters = new Set<(final: boolean) => boolean>();
@@ -142,6 +152,7 @@ export class MachineDriver<M extends DrivableMachine> {
     this.#tcpTimeoutMs = options.tcpTimeoutMs;
     this.#maxInboundStreams = options.maxInboundStreams ?? MAX_INBOUND_STREAMS;
     this.#onEvent = options.onEvent;
+    this.#metrics = options.metrics ?? noopMetricsSink;
     // The pipeline's counters object is shared so `stats` always shows current values.
     this.stats = Object.assign(options.pipeline.stats, { rejectedStreams: 0, failedExchanges: 0 });
   }
@@ -273,7 +284,10 @@ export class MachineDriver<M extends DrivableMachine> {
             if (t.pingSeqNo !== undefined) {
               this.machine.handlePingSent?.(t.pingSeqNo, this.clock.now());
             }
-            for (const datagram of datagrams) this.transport.sendPacket(t.to, datagram);
+            for (const datagram of datagrams) {
+              this.#metrics.incrCounter(UDP_SENT, datagram.length);
+              this.transport.sendPacket(t.to, datagram);
+            }
           } else {
             void this.#runExchange(t, this.clock.now());
           }
@@ -327,6 +341,7 @@ export class MachineDriver<M extends DrivableMachine> {
 
   #onPacket(bytes: Uint8Array, from: Address, receivedAtMs: number): void {
     if (this.#shutdown) return;
+    this.#metrics.incrCounter(UDP_RECEIVED, bytes.length);
     const { messages } = this.pipeline.decodeIncoming(bytes, from);
     if (messages.length === 0) return;
     this.machine.handlePacket(from, messages, receivedAtMs);
@@ -378,7 +393,10 @@ export class MachineDriver<M extends DrivableMachine> {
   /** Outbound exchange requested by the machine: dial, write, read one reply, report it. */
   async #runExchange(t: StreamTransmit, startedAt: number): Promise<void> {
     const r = await this.#withStream(t.to, startedAt + t.timeoutMs, async (stream) => {
-      await stream.write(this.pipeline.encodeStream(t.message));
+      if (t.message.type === "push-pull") this.#metrics.incrCounter(TCP_CONNECT, 1);
+      const bytes = this.pipeline.encodeStream(t.message);
+      this.#metrics.incrCounter(TCP_SENT, bytes.length);
+      await stream.write(bytes);
       return this.#readMessage(stream);
     });
     let reply: StreamMessage | StreamFailure;
@@ -410,7 +428,9 @@ export class MachineDriver<M extends DrivableMachine> {
       throw new TransportError(TransportErrorCode.CLOSED, "memberlist is shut down");
     }
     const r = await this.#withStream(to, this.clock.now() + timeoutMs, async (stream) => {
-      await stream.write(this.pipeline.encodeStream(message));
+      const bytes = this.pipeline.encodeStream(message);
+      this.#metrics.incrCounter(TCP_SENT, bytes.length);
+      await stream.write(bytes);
       await stream.end();
     });
     if (r.ok) return;
@@ -446,6 +466,7 @@ export class MachineDriver<M extends DrivableMachine> {
       stream.close();
       return;
     }
+    this.#metrics.incrCounter(TCP_ACCEPT, 1);
     if (this.#inboundStreams >= this.#maxInboundStreams) {
       this.stats.rejectedStreams++;
       this.#logger.error("too many pending push/pull requests", { from });
@@ -484,7 +505,9 @@ export class MachineDriver<M extends DrivableMachine> {
       const reply = this.machine.handleStreamRequest(from, request, this.clock.now());
       this.pump();
       if (reply !== undefined && !stream.closed) {
-        await stream.write(this.pipeline.encodeStreamReply(reply));
+        const bytes = this.pipeline.encodeStreamReply(reply);
+        this.#metrics.incrCounter(TCP_SENT, bytes.length);
+        await stream.write(bytes);
         await stream.end();
       }
     } catch (err) {

@@ -13,6 +13,7 @@ import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import type { Keyring } from "@serf-ts/wire";
 import { type Clock, systemClock } from "./clock.ts";
+import type { MetricsSink } from "./core/metrics-sink.ts";
 import { type Random, SeededRandom } from "./core/random.ts";
 import { SwimMachine } from "./core/swim-machine.ts";
 import type { CoreDelegates, MemberlistEvent, NodeInfo } from "./core/types.ts";
@@ -20,6 +21,7 @@ import { EventStream } from "./event-stream.ts";
 import { writeMemberlistLog } from "./log-record-sink.ts";
 import { type Logger, noopLogger } from "./logger.ts";
 import { MachineDriver, type MachineDriverStats } from "./machine-driver.ts";
+import { coreMetrics } from "./metrics.ts";
 import { NetTransport } from "./net-transport.ts";
 import {
   type MemberlistOptions,
@@ -56,6 +58,11 @@ export interface MemberlistConfig {
   readonly meta?: Uint8Array;
   /** Per-subscriber buffer of `events()`; the oldest event is dropped on overflow. @default 1024 */
   readonly eventBufferSize?: number;
+  /**
+   * Where memberlist's metrics go (Go's names: `memberlist.msg.alive`, `memberlist.probeNode`,
+   * …; see `MEMBERLIST_METRICS`). A sink that throws is ignored. @default none
+   */
+  readonly metrics?: MetricsSink;
 }
 
 /** Counters for diagnostics. */
@@ -138,6 +145,7 @@ export class Memberlist {
     logger: Logger,
     eventBufferSize: number,
     delegates: CoreDelegates,
+    metrics: MetricsSink | undefined,
   ) {
     this.#delegates = delegates;
     this.options = options;
@@ -152,6 +160,7 @@ export class Memberlist {
       logger,
       tcpTimeoutMs: options.tcpTimeoutMs,
       onEvent: (event) => this.#dispatch(event),
+      metrics,
     });
     this.stats = Object.assign(this.#driver.stats, { droppedEvents: 0 });
   }
@@ -183,6 +192,8 @@ export class Memberlist {
         skipInboundLabelCheck: options.skipInboundLabelCheck,
         logger: logger.child("pipeline"),
       });
+      const metrics =
+        config.metrics === undefined ? undefined : coreMetrics(config.metrics, logger);
       const machine = new SwimMachine(
         // Go takes the label header out of the UDP budget (`labelOverhead`).
         pipeline.labelOverheadBytes === 0
@@ -192,6 +203,7 @@ export class Memberlist {
         config.random ?? defaultRandom(),
         clock.now(),
         config.delegates ?? {},
+        metrics,
       );
       const ml = new Memberlist(
         options,
@@ -202,6 +214,7 @@ export class Memberlist {
         logger,
         config.eventBufferSize ?? DEFAULT_EVENT_BUFFER,
         config.delegates ?? {},
+        metrics?.sink,
       );
       ml.#logger.info("memberlist started", {
         name: options.name,

@@ -210,3 +210,7 @@ export { keyringFileExists, readKeyringFile, writeKeyringFile } from "./keyring-
 export type { SnapshotWriterOptions } from "./snapshot/snapshot-writer.ts";
 export { SnapshotWriter } from "./snapshot/snapshot-writer.ts";
 export { TimedStage } from "./timed-stage.ts";
+// Metrics (the sink interface is memberlist's; serf adds its own names)
+export type { MetricKind, MetricLabel, MetricSpec, MetricsSink } from "@serf-ts/memberlist";
+export { FanoutMetricsSink, MEMBERLIST_METRICS, noopMetricsSink } from "@serf-ts/memberlist";
+export { SERF_METRICS } from "./core/serf-metrics.ts";

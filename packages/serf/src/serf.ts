@@ -21,6 +21,8 @@
 import { hostname } from "node:os";
 import {
   type Clock,
+  coreMetrics,
+  type MetricsSink,
   createDefaultTransport,
   defaultRandom,
   EventStream,
@@ -122,6 +124,12 @@ export interface SerfConfig {
   readonly random?: Random | undefined;
   /** Default buffer of `events()` iterators. @default 1024 */
   readonly eventBufferSize?: number | undefined;
+  /**
+   * Where serf's and memberlist's metrics go (Go's names: `serf.member.join`,
+   * `memberlist.probeNode`, …; see `SERF_METRICS`, `MEMBERLIST_METRICS`). A sink that throws
+   * is ignored. @default none
+   */
+  readonly metrics?: MetricsSink | undefined;
 }
 
 /** A delivered query with a way to answer it (once, before `deadline`). */
@@ -360,6 +368,7 @@ export class Serf {
     keyring: Keyring | undefined;
     snapshot: SnapshotWriter | undefined;
     eventBufferSize: number;
+    metrics: MetricsSink | undefined;
   }) {
     this.options = init.options;
     this.#machine = init.machine;
@@ -387,6 +396,7 @@ export class Serf {
       logger: init.logger,
       tcpTimeoutMs: init.options.memberlist.tcpTimeoutMs,
       onEvent: (event) => this.#onMachineEvent(event),
+      metrics: init.metrics,
     });
     this.keyManager = {
       installKey: (key, o) => this.#keyOperation("install", key, o),
@@ -475,6 +485,8 @@ export class Serf {
         skipInboundLabelCheck: options.memberlist.skipInboundLabelCheck,
         logger: logger.child("pipeline"),
       });
+      const metrics =
+        config.metrics === undefined ? undefined : coreMetrics(config.metrics, logger);
       const snapshot =
         store === undefined
           ? undefined
@@ -484,6 +496,7 @@ export class Serf {
               logger: logger.child("snapshot"),
               rejoinAfterLeave: options.rejoinAfterLeave,
               replayed,
+              metrics: metrics?.sink,
             });
       const machine = new SerfMachine(
         // Go takes the label header out of the UDP budget (`labelOverhead`).
@@ -509,6 +522,7 @@ export class Serf {
                 }),
           snapshot,
           logger: logger.child("serf"),
+          metrics,
         },
       );
       const serf = new Serf({
@@ -521,6 +535,7 @@ export class Serf {
         keyring,
         snapshot,
         eventBufferSize: config.eventBufferSize ?? DEFAULT_EVENT_BUFFER,
+        metrics: metrics?.sink,
       });
       logger.info("serf started", { name, address: transport.localAddress });
       serf.#driver.start();

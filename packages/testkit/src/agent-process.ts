@@ -45,7 +45,10 @@ export interface AgentOptions {
   readonly logLevel?: string;
   /** Further flags, appended last. */
   readonly extraArgs?: readonly string[];
-  /** Bound on start-up, all attempts together. @default 15000 */
+  /**
+   * Bound on start-up, all attempts together. A precondition, not a measurement: generous, as
+   * a dozen agents starting at once on a loaded 2-core machine take a while. @default 30000
+   */
   readonly startTimeoutMs?: number;
   /** Start attempts with fresh ports when an address is in use. @default 5 */
   readonly attempts?: number;
@@ -139,6 +142,9 @@ function tail(text: string, chars = 6000): string {
   return text.length <= chars ? text : `…${text.slice(-chars)}`;
 }
 
+/** What Go's agent (and ours) prints once it is listening. */
+const BANNER = "Serf agent running!";
+
 /** `promise`, or a rejection after `ms` (the readiness probe must not stall start-up). */
 function bounded<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -165,7 +171,10 @@ export function misboundAddress(log: string, bindAddress: string, rpcAddress: st
 
 /**
  * Starts `command.file ...command.args <flags>` and resolves once `ready(agent)` resolves (it
- * is retried every 100 ms while it rejects, each try bounded by the start-up deadline). Retries
+ * is retried every 100 ms while it rejects, each try bounded by the start-up deadline). The
+ * probe starts once the agent printed its `Serf agent running!` banner (or half the deadline
+ * passed without one): probing a booting agent, often by spawning a CLI process every 100 ms,
+ * only added load and made readiness probes time out on a busy machine. Retries
  * with fresh ports when the agent exits or stalls and its log says an address is in use. On
  * failure every attempt is killed by PID and the rejection carries the agent's log.
  */
@@ -175,7 +184,7 @@ export async function startAgentProcess(
   ready: (agent: AgentProcess) => Promise<unknown>,
 ): Promise<AgentProcess> {
   const name = options.name ?? `${command.label}-${randomSuffix()}`;
-  const timeoutMs = options.startTimeoutMs ?? 15_000;
+  const timeoutMs = options.startTimeoutMs ?? 30_000;
   const deadline = Date.now() + timeoutMs;
   const attempts = options.attempts ?? 5;
   let failure = "";
@@ -208,8 +217,10 @@ export async function startAgentProcess(
     });
     let log = "";
     let misbound: string | undefined;
+    let bannerSeen = false;
     const onData = (text: string): void => {
       log += text;
+      if (!bannerSeen && log.includes(BANNER)) bannerSeen = true;
       if (log.length > MAX_LOG) log = log.slice(-MAX_LOG / 2);
       if (misbound === undefined && log.length < 64 * 1024) {
         misbound = misboundAddress(log, bindAddress, rpcAddress);
@@ -255,7 +266,12 @@ export async function startAgentProcess(
     };
 
     let lastError: unknown;
+    const probeFrom = Date.now() + (deadline - Date.now()) / 2;
     while (!agent.exited && Date.now() < deadline) {
+      if (!bannerSeen && Date.now() < probeFrom) {
+        await sleep(50);
+        continue;
+      }
       try {
         await bounded(ready(agent), Math.max(1000, deadline - Date.now()));
         if (!agent.exited) return agent;

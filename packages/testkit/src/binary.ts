@@ -75,14 +75,7 @@ export function goSerfAvailability(): GoSerfAvailability {
  */
 export function requireGoSerf(): boolean {
   const availability = goSerfAvailability();
-  if (availability.available) return true;
-  if (process.env.CI === "true") {
-    throw new Error(`GO SERF TESTS CANNOT RUN IN CI: ${availability.reason}`);
-  }
-  const bar = "!".repeat(78);
-  // biome-ignore lint/suspicious/noConsole: a loud skip notice is the point of this helper
-  console.warn(`\n${bar}\n!! SKIPPING Go serf tests: ${availability.reason}\n${bar}\n`);
-  return false;
+  return canRun("Go serf tests", availability.available ? undefined : availability.reason);
 }
 
 /** The binary's path; throws with the reason when it is missing. */
@@ -90,4 +83,30 @@ export function goSerfPath(): string {
   const path = findGoSerf();
   if (path === undefined) throw new Error(goSerfAvailability().reason);
   return path;
+}
+
+/**
+ * The general form of `requireGoSerf()` for any other precondition of a test (our built CLI, a
+ * system tool, root): `true` when `reason` is `undefined` (it can run). Otherwise throws when
+ * `CI === "true"` (CI must not skip silently), else warns loudly and returns `false`, so callers
+ * write `describe.skipIf(!canRun("serf-ts CLI tests", missingFile(BIN, "build @serf-ts/cli")))`.
+ */
+export function canRun(what: string, reason: string | undefined): boolean {
+  if (reason === undefined) return true;
+  if (process.env.CI === "true")
+    throw new Error(`${what.toUpperCase()} CANNOT RUN IN CI: ${reason}`);
+  const bar = "!".repeat(78);
+  // biome-ignore lint/suspicious/noConsole: a loud skip notice is the point of this helper
+  console.warn(`\n${bar}\n!! SKIPPING ${what}: ${reason}\n${bar}\n`);
+  return false;
+}
+
+/** `undefined` if `path` exists, else why not (`<path> is missing: <hint>`), for `canRun`. */
+export function missingFile(path: string, hint: string): string | undefined {
+  try {
+    accessSync(path, fsConstants.F_OK);
+    return undefined;
+  } catch {
+    return `${path} is missing: ${hint}`;
+  }
 }

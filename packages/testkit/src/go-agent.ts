@@ -125,7 +125,7 @@ export async function startGoAgent(options: AgentOptions = {}): Promise<GoAgent>
     options,
     (a) =>
       goSerfMembers(a.rpcAddress, {
-        timeoutMs: 2000,
+        timeoutMs: 5000,
         ...(a.rpcAuth === undefined ? {} : { rpcAuth: a.rpcAuth }),
       }),
   );

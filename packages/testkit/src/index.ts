@@ -13,7 +13,14 @@ export type {
 } from "./agent-process.ts";
 export { agentFlags, misboundAddress, startAgentProcess } from "./agent-process.ts";
 export type { GoSerfAvailability } from "./binary.ts";
-export { findGoSerf, goSerfAvailability, goSerfPath, requireGoSerf } from "./binary.ts";
+export {
+  canRun,
+  findGoSerf,
+  goSerfAvailability,
+  goSerfPath,
+  missingFile,
+  requireGoSerf,
+} from "./binary.ts";
 export type { EventuallyOptions } from "./eventually.ts";
 export { eventually, sleep } from "./eventually.ts";
 export type {
@@ -32,6 +39,8 @@ export {
   withGoCli,
   writeQueryResponder,
 } from "./go-agent.ts";
+export type { GossipMiss } from "./gossip-misses.ts";
+export { GossipMissLedger, keyListMisses, unmentioned, withoutNodes } from "./gossip-misses.ts";
 export type { FreePortOptions } from "./net.ts";
 export { freePort, isAddressInUse, randomLoopbackIp, randomSuffix } from "./net.ts";
 export type { CommandResult, RunOptions, SpawnTrackedOptions } from "./processes.ts";

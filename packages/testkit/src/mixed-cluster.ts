@@ -26,7 +26,7 @@ export async function startAgent(impl: Impl, options: AgentOptions): Promise<GoA
     options,
     (a) =>
       goSerfMembers(a.rpcAddress, {
-        timeoutMs: 2000,
+        timeoutMs: 5000,
         ...(a.rpcAuth === undefined ? {} : { rpcAuth: a.rpcAuth }),
       }),
   );

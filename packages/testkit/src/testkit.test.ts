@@ -2,8 +2,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import {
+  canRun,
   eventually,
   findGoSerf,
   freePort,
@@ -11,6 +12,7 @@ import {
   goSerfMembers,
   isAddressInUse,
   misboundAddress,
+  missingFile,
   randomLoopbackIp,
   requireGoSerf,
   runCommand,
@@ -48,6 +50,49 @@ describe("findGoSerf", () => {
       else process.env.SERF_BIN = saved.SERF_BIN;
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("canRun (a test's missing precondition)", () => {
+  const withCi = <T>(value: string | undefined, body: () => T): T => {
+    const saved = process.env.CI;
+    if (value === undefined) delete process.env.CI;
+    else process.env.CI = value;
+    try {
+      return body();
+    } finally {
+      if (saved === undefined) delete process.env.CI;
+      else process.env.CI = saved;
+    }
+  };
+
+  it("runs when nothing is missing, in CI or not", () => {
+    expect(withCi("true", () => canRun("x tests", undefined))).toBe(true);
+    expect(withCi(undefined, () => canRun("x tests", undefined))).toBe(true);
+  });
+
+  it("fails under CI=true instead of skipping", () => {
+    const missing = missingFile("/nonexistent/serf-ts/dist/main.js", "build @serf-ts/cli");
+    expect(missing).toBe("/nonexistent/serf-ts/dist/main.js is missing: build @serf-ts/cli");
+    expect(() => withCi("true", () => canRun("serf-ts CLI tests", missing))).toThrow(
+      "SERF-TS CLI TESTS CANNOT RUN IN CI: /nonexistent/serf-ts/dist/main.js is missing",
+    );
+  });
+
+  it("skips with a loud warning elsewhere", () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    try {
+      expect(withCi(undefined, () => canRun("serf-ts CLI tests", "no CLI"))).toBe(false);
+      expect(withCi("false", () => canRun("serf-ts CLI tests", "no CLI"))).toBe(false);
+      expect(warn).toHaveBeenCalledTimes(2);
+      expect(String(warn.mock.calls[0]?.[0])).toContain("SKIPPING serf-ts CLI tests: no CLI");
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it("missingFile is undefined for a file that exists", () => {
+    expect(missingFile(import.meta.filename, "x")).toBeUndefined();
   });
 });
 

@@ -12,6 +12,7 @@
  */
 
 import { createServer, type Server, type Socket } from "node:net";
+import type { MetricsSink } from "@serf-ts/memberlist";
 import { DEFAULT_MAX_FRAME_BYTES } from "@serf-ts/wire/rpc";
 import { GoAddrError, joinHostPort, resolveTcpAddr } from "../gocompat/net.ts";
 import { type AgentBackend, errorText } from "./agent-backend.ts";
@@ -59,9 +60,12 @@ export interface RpcServerOptions {
    * hung up, or after this long. @default 1 s
    */
   readonly leaveGraceMs?: number | undefined;
+  /** Receives `agent.ipc.accept` and `agent.ipc.command`. */
+  readonly metrics?: MetricsSink | undefined;
 }
 
 const MiB = 1024 * 1024;
+const IPC_ACCEPT = ["agent", "ipc", "accept"];
 
 /** Go's `listen tcp ADDR: …` errors. */
 export class RpcListenError extends Error {
@@ -108,6 +112,7 @@ export class RpcServer {
   private readonly limits: RpcSessionLimits;
   private readonly keepAliveMs: number;
   private readonly leaveGraceMs: number;
+  private readonly metrics: MetricsSink | undefined;
   private readonly sessions = new Set<RpcSession>();
   private server: Server | undefined;
   private listening = false;
@@ -134,6 +139,7 @@ export class RpcServer {
     };
     this.keepAliveMs = nonNegative(options.keepAliveMs, 30_000, "keepAliveMs");
     this.leaveGraceMs = nonNegative(options.leaveGraceMs, 1_000, "leaveGraceMs");
+    this.metrics = options.metrics;
   }
 
   /**
@@ -227,7 +233,9 @@ export class RpcServer {
     if (this.keepAliveMs > 0) socket.setKeepAlive(true, this.keepAliveMs);
     socket.setNoDelay(true);
     this.log.info(`Accepted client: ${remoteAddrString(socket)}`);
+    this.metrics?.incrCounter(IPC_ACCEPT, 1);
     const ctx: RpcSessionContext = {
+      metrics: this.metrics,
       backend: this.backend,
       authKey: this.authKey,
       limits: this.limits,

@@ -18,6 +18,7 @@
  */
 
 import type { Socket } from "node:net";
+import type { MetricsSink } from "@serf-ts/memberlist";
 import {
   decodeRequestBody,
   decodeRequestHeader,
@@ -66,6 +67,8 @@ export interface RpcSessionLimits {
   readonly closeLingerMs: number;
 }
 
+const IPC_COMMAND = ["agent", "ipc", "command"];
+
 /** What a session needs from its server. */
 export interface RpcSessionContext {
   readonly backend: AgentBackend;
@@ -77,6 +80,8 @@ export interface RpcSessionContext {
   onLeave(session: RpcSession): void;
   /** The connection is closed and every stream of it stopped. */
   onClosed(session: RpcSession): void;
+  /** Receives `agent.ipc.command`. */
+  readonly metrics?: MetricsSink | undefined;
 }
 
 type Item =
@@ -362,6 +367,7 @@ export class RpcSession {
       this.fatal(`Failed to evaluate request: ${RpcError.HANDSHAKE_REQUIRED}`);
       return false;
     }
+    this.ctx.metrics?.incrCounter(IPC_COMMAND, 1);
 
     if (
       this.ctx.authKey !== "" &&

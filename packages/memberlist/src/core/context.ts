@@ -17,6 +17,7 @@ import type { Awareness } from "./awareness.ts";
 import type { Deadline } from "./deadlines.ts";
 import type { Random } from "./random.ts";
 import type { Suspicion } from "./suspicion.ts";
+import type { SwimMetrics } from "./swim-metrics.ts";
 import type { CoreDelegates, MemberlistEvent, StreamFailure, StreamReply } from "./types.ts";
 
 /** Node state codes as plain module constants (hot paths compare them a lot). */
@@ -69,6 +70,8 @@ export interface CoreContext {
   readonly delegates: CoreDelegates;
   readonly awareness: Awareness;
   readonly selfName: string;
+  /** Metrics (Go memberlist's `metrics.*` calls). */
+  readonly metrics: SwimMetrics;
   /** Time of the input being processed. */
   now(): number;
   emit(event: MemberlistEvent): void;

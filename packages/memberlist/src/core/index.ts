@@ -40,3 +40,7 @@ export type {
   StreamTransmit,
   Transmit,
 } from "./types.ts";
+export type { CoreMetrics, MetricLabel, MetricsSink } from "./metrics-sink.ts";
+export { FanoutMetricsSink, NO_CORE_METRICS, noopMetricsSink } from "./metrics-sink.ts";
+export type { MetricKind, MetricSpec } from "./swim-metrics.ts";
+export { MEMBERLIST_METRICS } from "./swim-metrics.ts";

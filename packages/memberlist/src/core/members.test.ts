@@ -1,3 +1,5 @@
+import { NO_CORE_METRICS, noopMetricsSink } from "./metrics-sink.ts";
+import { SwimMetrics } from "./swim-metrics.ts";
 import { NodeStateCode } from "@serf-ts/wire";
 import { describe, expect, it } from "vitest";
 import { resolveOptions } from "../options.ts";
@@ -27,6 +29,8 @@ function fakeContext() {
     timers,
     events: [] as MemberlistEvent[],
     logs: [] as MemberlistEvent[],
+    /** Counters emitted, as `key` strings in order. */
+    counters: [] as string[],
     broadcasts: [] as MemberBroadcastMessage[],
     ctx: undefined as unknown as CoreContext,
     runUntil(t: number, table: MemberTable): void {
@@ -48,6 +52,10 @@ function fakeContext() {
     delegates: {},
     awareness,
     selfName: "self",
+    metrics: new SwimMetrics({
+      ...NO_CORE_METRICS,
+      sink: { ...noopMetricsSink, incrCounter: (key) => f.counters.push(key.join(".")) },
+    }),
     now: () => f.now,
     emit: (e) => (e.type === "log" ? f.logs : f.events).push(e),
     applyAwarenessDelta: (d) => awareness.applyDelta(d),
@@ -287,6 +295,13 @@ describe("suspect rule", () => {
     expect(table.get("b")?.state).toBe(NodeStateCode.DEAD);
     expect(f.broadcasts).toContainEqual(deadOf("b", 1, "self"));
     expect(types(f.events)).toEqual(["join", "join", "join", "join", "suspect", "leave"]);
+    // Go's counters: 4 alive, 1 suspect, then a timeout short of k = 2 confirmations, 1 dead.
+    expect(f.counters).toEqual([
+      ...Array(4).fill("memberlist.msg.alive"),
+      "memberlist.msg.suspect",
+      "memberlist.degraded.timeout",
+      "memberlist.msg.dead",
+    ]);
   });
 
   it("fires at once when a confirmation moves the deadline into the past", () => {

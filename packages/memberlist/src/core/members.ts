@@ -308,6 +308,7 @@ export class MemberTable {
       }
       if (r.state !== ALIVE) this.setState(r, ALIVE, now);
     }
+    ctx.metrics.msgAlive();
 
     if (oldState === DEAD || oldState === LEFT) {
       ctx.emit({ type: "join", node: nodeInfo(r) });
@@ -341,6 +342,7 @@ export class MemberTable {
       return;
     }
     ctx.broadcast(s);
+    ctx.metrics.msgSuspect();
 
     const now = ctx.now();
     r.incarnation = s.incarnation;
@@ -375,6 +377,9 @@ export class MemberTable {
     const state = this.suspicions.get(r);
     if (state === undefined || state.suspicion !== suspicion || r.state !== SUSPECT) return;
     state.timer = undefined;
+    if (suspicion.k > 0 && suspicion.confirmations < suspicion.k) {
+      this.ctx.metrics.degradedTimeout();
+    }
     this.ctx.emit(markingFailedLog(r.name, suspicion.confirmations));
     this.deadNode({
       type: "dead",
@@ -406,6 +411,7 @@ export class MemberTable {
     } else {
       ctx.broadcast(d);
     }
+    ctx.metrics.msgDead();
 
     r.incarnation = d.incarnation;
     // A node declaring itself dead has left gracefully.

@@ -135,6 +135,7 @@ export class Prober {
     const ctx = this.ctx;
     const now = ctx.now();
     const interval = ctx.awareness.scaleTimeout(ctx.options.probeIntervalMs);
+    if (interval > ctx.options.probeIntervalMs) ctx.metrics.degradedProbe();
     const seqNo = ctx.nextSeqNo();
     const ping = this.selfPing(seqNo, node.name);
     // Snapshot: later changes to the record must not affect this probe.
@@ -287,6 +288,7 @@ export class Prober {
     ctx.cancel(run.timeoutTimer);
     ctx.cancel(run.deadlineTimer);
     this.running = undefined;
+    ctx.metrics.probeNode(ctx.now() - run.sentAt);
     ctx.applyAwarenessDelta(awarenessDelta);
   }
 

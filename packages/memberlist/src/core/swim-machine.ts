@@ -82,9 +82,11 @@ import {
 import { pushPullFailedLog, unexpectedStreamPingLog } from "./log-records.ts";
 import { kRandomNodes, pushPullScaleMs } from "./math.ts";
 import { MemberTable, nodeInfo } from "./members.ts";
+import { type CoreMetrics, NO_CORE_METRICS } from "./metrics-sink.ts";
 import { Prober } from "./probe.ts";
 import { localPushPull, mergeRemoteState } from "./push-pull.ts";
 import { type Random, randomBelow } from "./random.ts";
+import { SwimMetrics } from "./swim-metrics.ts";
 import type {
   CoreDelegates,
   ExchangeOutcome,
@@ -164,6 +166,7 @@ export class SwimMachine {
   private readonly random: Random;
   private readonly delegates: CoreDelegates;
   private readonly awareness: Awareness;
+  private readonly metrics: SwimMetrics;
   private readonly timers = new DeadlineQueue<TimerPayload>();
   private readonly transmits = new Fifo<Transmit>();
   private readonly events = new Fifo<MemberlistEvent>();
@@ -194,8 +197,10 @@ export class SwimMachine {
     random: Random,
     now: number,
     delegates: CoreDelegates = {},
+    metrics: CoreMetrics = NO_CORE_METRICS,
   ) {
     this.options = options;
+    this.metrics = new SwimMetrics(metrics);
     this.selfName = self.name;
     this.random = random;
     this.delegates = delegates;
@@ -526,7 +531,7 @@ export class SwimMachine {
         // Nothing left to gossip, or nobody to gossip to: the ticker sleeps until a broadcast
         // is queued (wakeGossip). A node that becomes a gossip target always comes with one
         // (alive, suspect or dead), so sleeping without targets loses nothing either.
-        if (this.gossip() > 0 && this.hasGossip()) {
+        if (this.metrics.timeGossip(() => this.gossip()) > 0 && this.hasGossip()) {
           this.timers.schedule(at + o.gossipIntervalMs, payload);
         } else this.gossipSleptAt = at;
         break;
@@ -706,8 +711,10 @@ export class SwimMachine {
 
   private startPushPull(to: string, node: string | undefined, join: boolean): number {
     const message = localPushPull(this.ctx, this.table, join);
+    const startedAt = this.nowMs;
     let exchange = 0;
     exchange = this.ctx.openStream(to, node, message, this.options.tcpTimeoutMs, (reply) => {
+      this.metrics.pushPullNode(this.nowMs - startedAt);
       let error: string | undefined;
       if (!("type" in reply)) error = reply.error;
       else if (reply.type === "error") error = `remote error: ${reply.error}`;
@@ -732,10 +739,13 @@ export class SwimMachine {
       delegates: m.delegates,
       awareness: m.awareness,
       selfName: m.selfName,
+      metrics: m.metrics,
       now: () => m.nowMs,
       emit: (event) => m.emit(event),
       applyAwarenessDelta: (delta) => {
-        if (m.awareness.applyDelta(delta)) m.emit({ type: "health", score: m.awareness.score });
+        if (!m.awareness.applyDelta(delta)) return;
+        m.metrics.healthScore(m.awareness.score);
+        m.emit({ type: "health", score: m.awareness.score });
       },
       nextSeqNo: () => {
         m.seqNo = (m.seqNo + 1) >>> 0;

@@ -17,7 +17,7 @@ export function nodeNameError(name: string): string | undefined {
       "all alpha-numerics and dashes and '.' "
     );
   }
-  const bytes = new TextEncoder().encode(name).length;
+  const bytes = name.length; // ASCII only by now: one byte per character
   if (bytes > MAX_NODE_NAME_LENGTH) {
     return `Node name is ${bytes} characters. Valid length is between 1 and 128 characters`;
   }

@@ -16,6 +16,7 @@ import type { LamportClock } from "./lamport.ts";
 import type { Random } from "./random.ts";
 import type { SerfMachineLogger, SerfState } from "./serf-machine-types.ts";
 import type { SerfMemberTable } from "./serf-members.ts";
+import type { SerfMetrics } from "./serf-metrics.ts";
 
 /** A serf-owned gossip broadcast (intent, event or query). */
 export interface SerfBroadcast {
@@ -56,6 +57,8 @@ export interface SerfContext {
   readonly random: Random;
   readonly keyring: KeyringPort | undefined;
   readonly log: SerfMachineLogger;
+  /** Serf's metrics (Go's names). */
+  readonly metrics: SerfMetrics;
   readonly table: SerfMemberTable;
   readonly queryClock: LamportClock;
   readonly queryBuffer: QueryBuffer;

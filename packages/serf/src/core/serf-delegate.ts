@@ -18,6 +18,7 @@ import {
   type SerfMessageType,
 } from "@serf-ts/wire";
 import type { VivaldiClient } from "../coordinate/client.ts";
+import { distanceNs } from "../coordinate/vivaldi.ts";
 import type { Member, SerfQueueDepthEvent } from "../events.ts";
 import { MemberStatus } from "./member-status.ts";
 import { messageOf, type SerfBroadcast, type SerfContext } from "./serf-context.ts";
@@ -97,6 +98,12 @@ export class SerfDelegate {
 
   /** Go `delegate.GetBroadcasts`: intents, then queries, then events, within `limit`. */
   private getBroadcasts(overhead: number, limit: number): Uint8Array[] {
+    const out = this.collectBroadcasts(overhead, limit);
+    this.ctx.metrics.messagesSent(out);
+    return out;
+  }
+
+  private collectBroadcasts(overhead: number, limit: number): Uint8Array[] {
     const out = this.ctx.intentQueue.getBroadcasts(overhead, limit);
     let used = 0;
     for (const m of out) used += m.length + overhead;
@@ -189,11 +196,14 @@ export class SerfDelegate {
       return;
     }
     if (coord === null) return;
+    const before = v.getCoordinate();
     const r = v.update(node.name, coord, rttMs);
     if (!r.ok) {
+      this.ctx.metrics.coordinateRejected();
       this.ctx.log.debug("rejected coordinate", { node: node.name, reason: r.message });
       return;
     }
+    this.ctx.metrics.coordinateAdjustment(distanceNs(before, r.coordinate) / 1e6);
     this.ctx.coordCache.set(node.name, coord);
     this.ctx.coordCache.set(this.ctx.name, r.coordinate);
   }
@@ -204,6 +214,7 @@ export class SerfDelegate {
   /** Go `delegate.NotifyMsg`. */
   private handleUserMessage(buf: Uint8Array): void {
     if (buf.length === 0) return;
+    this.ctx.metrics.messageReceived(buf.length);
     const t = buf[0] as number;
     if (this.ctx.dropper(t as SerfMessageType)) return;
     let msg: SerfMessage;
@@ -266,9 +277,20 @@ export class SerfDelegate {
     this.queueIntent({ type: "join", lTime, node: this.ctx.name });
   }
 
+  /** Go `checkQueueDepth` for the intent, event and query queues. */
+  checkQueues(): void {
+    this.checkQueue("intent", this.ctx.intentQueue);
+    this.checkQueue("event", this.ctx.eventQueue);
+    this.checkQueue("query", this.ctx.queryQueue);
+  }
+
   /** Go `checkQueueDepth` for one queue. */
-  checkQueue(queue: SerfQueueDepthEvent["queue"], q: TransmitLimitedQueue<SerfBroadcast>): void {
+  private checkQueue(
+    queue: SerfQueueDepthEvent["queue"],
+    q: TransmitLimitedQueue<SerfBroadcast>,
+  ): void {
     const depth = q.numQueued();
+    this.ctx.metrics.queueDepth(queue, depth);
     const o = this.ctx.options;
     let limit = o.maxQueueDepth;
     if (o.minQueueDepth > 0) limit = Math.max(o.minQueueDepth, 2 * this.ctx.table.size);

@@ -48,6 +48,7 @@ export class SerfEventIntake {
       this.snapLastEventClock = msg.lTime;
       this.sink.record({ kind: "event-clock", value: msg.lTime });
     }
+    this.ctx.metrics.userEvent(msg.name);
     this.ctx.emit({
       type: "user",
       name: msg.name,

@@ -3,6 +3,7 @@
  * machine's typed error. Re-exported from `serf-machine.ts`.
  */
 
+import type { CoreMetrics } from "@serf-ts/memberlist/core";
 import { type SerfMessageType, SerfError } from "@serf-ts/wire";
 import type { Member } from "../events.ts";
 import type { SnapshotRecord } from "../snapshot/snapshot-format.ts";
@@ -55,6 +56,8 @@ export interface SerfMachineHooks {
    * @internal
    */
   readonly messageDropper?: ((type: SerfMessageType) => boolean) | undefined;
+  /** Metrics of serf and of its memberlist (Go's names; see `SERF_METRICS`). */
+  readonly metrics?: CoreMetrics | undefined;
 }
 
 /** Local serf instance state (Go `SerfState`). */

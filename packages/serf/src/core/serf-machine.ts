@@ -73,6 +73,7 @@ import {
   type StreamFailure,
   type StreamReply,
   type StreamRequest,
+  NO_CORE_METRICS,
   SwimMachine,
   type Transmit,
   TransmitLimitedQueue,
@@ -114,6 +115,7 @@ import {
 import { SerfDelegate } from "./serf-delegate.ts";
 import { SerfEventIntake } from "./serf-event-intake.ts";
 import { SerfLifecycle } from "./serf-lifecycle.ts";
+import { SerfMetrics } from "./serf-metrics.ts";
 import { SerfQueries } from "./serf-queries.ts";
 import { defaultQueryTimeoutMs } from "./query-timeout.ts";
 import type { Random } from "./random.ts";
@@ -133,8 +135,6 @@ export type {
   SnapshotSink,
 } from "./serf-machine-types.ts";
 export { SerfMachineError, SerfMachineErrorCode } from "./serf-machine-types.ts";
-
-// ---------------------------------------------------------------------------------------------
 
 const NOOP_LOGGER: SerfMachineLogger = {
   debug: () => {},
@@ -169,6 +169,7 @@ export class SerfMachine {
   private readonly log: SerfMachineLogger;
   private readonly dropper: (type: SerfMessageType) => boolean;
   private readonly merge: ((members: readonly Member[]) => string | undefined) | undefined;
+  private readonly metrics: SerfMetrics;
 
   private readonly clock = new LamportClock();
   private readonly eventClock = new LamportClock();
@@ -220,6 +221,7 @@ export class SerfMachine {
     this.log = hooks.logger ?? NOOP_LOGGER;
     this.dropper = hooks.messageDropper ?? (() => false);
     this.merge = hooks.merge;
+    this.metrics = new SerfMetrics(hooks.metrics ?? NO_CORE_METRICS);
     this.nowMs = now;
 
     // Fails early like Go's Create ("Encoded length of tags exceeds limit of 512 bytes").
@@ -242,7 +244,9 @@ export class SerfMachine {
         this.vivaldi?.forgetNode(name);
         this.coordCache.delete(name);
       },
+      onFlap: () => this.metrics.memberFlap(),
       flapTimeoutMs: options.flapTimeoutMs,
+      metrics: this.metrics,
     });
     const queueOptions = {
       numNodes: () => this.table.size,
@@ -285,6 +289,7 @@ export class SerfMachine {
       random,
       now,
       this.delegate.makeDelegates(),
+      hooks.metrics,
     );
     this.swimReady = true;
     this.swimDepth--;
@@ -771,6 +776,7 @@ export class SerfMachine {
       random: this.random,
       keyring: this.keyring,
       log: this.log,
+      metrics: this.metrics,
       table: this.table,
       queryClock: this.queryClock,
       queryBuffer: this.queryBuffer,
@@ -832,9 +838,7 @@ export class SerfMachine {
         return;
       case "queue-check":
         this.timers.schedule(now + o.queueCheckIntervalMs, t);
-        this.delegate.checkQueue("intent", this.intentQueue);
-        this.delegate.checkQueue("event", this.eventQueue);
-        this.delegate.checkQueue("query", this.queryQueue);
+        this.delegate.checkQueues();
         return;
       case "snapshot-clock":
         this.timers.schedule(now + SNAPSHOT_CLOCK_UPDATE_INTERVAL_MS, t);

@@ -11,6 +11,7 @@ import { decodeTags } from "@serf-ts/wire";
 import type { Member } from "../events.ts";
 import { MemberStatus } from "./member-status.ts";
 import { RecentIntents } from "./recent-intents.ts";
+import type { SerfMetrics } from "./serf-metrics.ts";
 
 /** What the table needs from a memberlist node notification. */
 export interface NodeView {
@@ -53,6 +54,8 @@ export interface MemberTableContext {
   /** A failed member came back within `FlapTimeout` (Go only counts a metric). */
   onFlap?(name: string): void;
   readonly flapTimeoutMs: number;
+  /** Member counters (`serf.member.*`). */
+  readonly metrics?: SerfMetrics | undefined;
 }
 
 /** A leave intent as applied (received, local, or synthesised from a push/pull). */
@@ -177,6 +180,7 @@ export class SerfMemberTable {
       removeFrom(this.failed, n.name);
       removeFrom(this.left, n.name);
     }
+    ctx.metrics?.memberJoin();
     ctx.emitMember("member-join", s.member);
   }
 
@@ -189,11 +193,13 @@ export class SerfMemberTable {
       s.member = withStatus(s.member, MemberStatus.LEFT);
       s.leaveTime = this.ctx.now();
       this.left.push(s);
+      this.ctx.metrics?.memberGone("left");
       this.ctx.emitMember("member-leave", s.member);
     } else if (status === MemberStatus.ALIVE) {
       s.member = withStatus(s.member, MemberStatus.FAILED);
       s.leaveTime = this.ctx.now();
       this.failed.push(s);
+      this.ctx.metrics?.memberGone("failed");
       this.ctx.emitMember("member-failed", s.member);
     }
     // Other statuses: Go logs "Bad state when leave" and ignores it.
@@ -204,6 +210,7 @@ export class SerfMemberTable {
     const s = this.members.get(n.name);
     if (s === undefined) return;
     s.member = memberFrom(n, s.member.status);
+    this.ctx.metrics?.memberUpdate();
     this.ctx.emitMember("member-update", s.member);
   }
 

@@ -33,6 +33,7 @@ import {
 } from "./internal-queries.ts";
 import { QueryCollector } from "./query-collector.ts";
 import { evaluateFilters } from "./query-filters.ts";
+import { countQueryReply } from "./serf-metrics.ts";
 import { selectRelayTargets } from "./query-timeout.ts";
 import { EMPTY, messageOf, type SerfContext } from "./serf-context.ts";
 import {
@@ -141,6 +142,7 @@ export class SerfQueries {
       if (verdict === "too-old") this.ctx.log.warn("received old query", { name: q.name });
       return false;
     }
+    this.ctx.metrics.query(q.name);
     const rebroadcast = (q.flags & QueryFlag.NO_BROADCAST) === 0;
     const filters: (QueryFilter | undefined)[] = [];
     for (const f of q.filters ?? []) {
@@ -341,6 +343,7 @@ export class SerfQueries {
       return;
     }
     const outcome = own.collector.collect(resp, this.ctx.now());
+    countQueryReply(this.ctx.metrics, outcome);
     if (outcome.kind === "rejected") {
       this.ctx.log.debug("query reply ignored", {
         reason: outcome.reason,

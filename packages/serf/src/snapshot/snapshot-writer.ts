@@ -17,7 +17,8 @@
  * thrown into the machine.
  */
 
-import type { Clock, Logger, TimerHandle } from "@serf-ts/memberlist";
+import { performance } from "node:perf_hooks";
+import type { Clock, Logger, MetricsSink, TimerHandle } from "@serf-ts/memberlist";
 import type { SnapshotSink } from "../core/serf-machine.ts";
 import {
   compactedRecords,
@@ -42,6 +43,19 @@ export interface SnapshotWriterOptions {
   readonly minCompactSize?: number | undefined;
   /** What the replay at start restored (alive set and last clock values). */
   readonly replayed?: SnapshotState | undefined;
+  /** Receives `serf.snapshot.appendLine` and `serf.snapshot.compact` (ms). */
+  readonly metrics?: MetricsSink | undefined;
+}
+
+/** Records the time `operation` takes to settle as a sample of `key` (ms). */
+function timed<T>(
+  metrics: MetricsSink | undefined,
+  key: string[],
+  operation: Promise<T>,
+): Promise<T> {
+  if (metrics === undefined) return operation;
+  const start = performance.now();
+  return operation.finally(() => metrics.addSample(key, performance.now() - start));
 }
 
 function errorText(err: unknown): string {
@@ -55,6 +69,7 @@ export class SnapshotWriter implements SnapshotSink {
   readonly #logger: Logger;
   readonly #rejoinAfterLeave: boolean;
   readonly #minCompactSize: number;
+  readonly #metrics: MetricsSink | undefined;
   #alive = new Map<string, string>();
   #lastClock = 0;
   #lastEventClock = 0;
@@ -73,6 +88,7 @@ export class SnapshotWriter implements SnapshotSink {
     this.#logger = options.logger;
     this.#rejoinAfterLeave = options.rejoinAfterLeave ?? false;
     this.#minCompactSize = options.minCompactSize ?? DEFAULT_MIN_COMPACT_SIZE;
+    this.#metrics = options.metrics;
     this.#lastFlush = this.#clock.now();
     const r = options.replayed;
     if (r !== undefined) {
@@ -168,14 +184,16 @@ export class SnapshotWriter implements SnapshotSink {
     const text = this.#buffer;
     this.#buffer = "";
     this.#track(
-      this.#store.append(text).catch((err: unknown) => {
-        this.#logger.error("failed to append to snapshot", { err: errorText(err) });
-        const now = this.#clock.now();
-        if (!this.#closed && shouldRetryCompaction(now, this.#lastRecovery)) {
-          this.#lastRecovery = now;
-          this.#compact();
-        }
-      }),
+      timed(this.#metrics, ["serf", "snapshot", "appendLine"], this.#store.append(text)).catch(
+        (err: unknown) => {
+          this.#logger.error("failed to append to snapshot", { err: errorText(err) });
+          const now = this.#clock.now();
+          if (!this.#closed && shouldRetryCompaction(now, this.#lastRecovery)) {
+            this.#lastRecovery = now;
+            this.#compact();
+          }
+        },
+      ),
     );
   }
 
@@ -199,9 +217,11 @@ export class SnapshotWriter implements SnapshotSink {
       }),
     );
     this.#track(
-      this.#store.rewrite(text).catch((err: unknown) => {
-        this.#logger.error("failed to compact snapshot", { err: errorText(err) });
-      }),
+      timed(this.#metrics, ["serf", "snapshot", "compact"], this.#store.rewrite(text)).catch(
+        (err: unknown) => {
+          this.#logger.error("failed to compact snapshot", { err: errorText(err) });
+        },
+      ),
     );
   }
 
