@@ -67,291 +67,74 @@
  */
 
 import {
-  type CoreDelegates,
-  type Deadline,
   DeadlineQueue,
   Fifo,
-  formatAddress,
   type MemberlistEvent,
-  type NodeInfo,
   type StreamFailure,
   type StreamReply,
   type StreamRequest,
+  NO_CORE_METRICS,
   SwimMachine,
   type Transmit,
   TransmitLimitedQueue,
   type ExchangeOutcome,
-  type CoreMetrics,
-  NO_CORE_METRICS,
 } from "@serf-ts/memberlist/core";
 import {
   type Coordinate,
-  decodeAckPayload,
   decodeBase64Std,
-  decodeConflictResponsePayload,
-  decodeFilter,
-  decodeSerfMessage,
-  encodeAckPayload,
-  encodeConflictResponsePayload,
-  encodeFilter,
   encodeKeyRequestPayload,
   encodeSerfMessage,
   encodeTags,
-  formatIp,
-  isInternalQueryName,
   type PacketMessage,
-  type QueryFilter,
-  QueryFlag,
-  type QueryMessage,
-  type QueryResponseMessage,
-  QueryResponseFlag,
-  SerfError,
-  type SerfMessage,
   type SerfMessageType,
   type UserEventMessage,
-  utf8Decode,
   utf8Encode,
 } from "@serf-ts/wire";
 import { VivaldiClient } from "../coordinate/client.ts";
-import { distanceNs } from "../coordinate/vivaldi.ts";
-import type {
-  KeyOperation,
-  Member,
-  SerfEvent,
-  SerfMemberEventType,
-  SerfQueueDepthEvent,
-} from "../events.ts";
+import type { KeyOperation, Member, SerfEvent } from "../events.ts";
 import type { ResolvedSerfOptions } from "../options.ts";
 import { SNAPSHOT_CLOCK_UPDATE_INTERVAL_MS } from "../snapshot/compaction.ts";
-import type { SnapshotRecord } from "../snapshot/snapshot-format.ts";
-import { formatSnapshotAddr } from "../snapshot/snapshot-format.ts";
-import {
-  type PreviousNode,
-  rejoinCandidates,
-  type SnapshotState,
-} from "../snapshot/snapshot-replay.ts";
+import { rejoinCandidates, type SnapshotState } from "../snapshot/snapshot-replay.ts";
 import { QueryBuffer, UserEventBuffer } from "./event-buffer.ts";
-import {
-  answerKeyQuery,
-  fitKeyListResponse,
-  KEY_QUERY_NAMES,
-  KeyResponseAggregator,
-  type KeyringPort,
-  memberToWire,
-} from "./internal-queries.ts";
+import type { KeyringPort } from "./internal-queries.ts";
 import { LamportClock } from "./lamport.ts";
-import { QueryCollector } from "./query-collector.ts";
-import { countQueryReply, SerfMetrics } from "./serf-metrics.ts";
-import { evaluateFilters } from "./query-filters.ts";
-import { defaultQueryTimeoutMs, selectRelayTargets } from "./query-timeout.ts";
-import { type Random, randomIntn } from "./random.ts";
-import { type MemberState, memberFrom, SerfMemberTable } from "./serf-members.ts";
-import { MemberStatus } from "./member-status.ts";
+import type { SerfBroadcast, SerfContext, SerfTimer } from "./serf-context.ts";
 import {
-  checkEncodedUserEventSize,
-  checkQueryResponseSize,
-  checkQuerySize,
-  checkRelaySize,
-  checkUserEventSizeBeforeEncoding,
-} from "./size-limits.ts";
+  type KeyOperationOptions,
+  type SerfIdentity,
+  SerfMachineError,
+  SerfMachineErrorCode,
+  type SerfMachineHooks,
+  type SerfMachineLogger,
+  type SerfQueryHandle,
+  type SerfQueryParams,
+  type SerfState,
+  type SerfStats,
+  type SnapshotSink,
+} from "./serf-machine-types.ts";
+import { SerfDelegate } from "./serf-delegate.ts";
+import { SerfEventIntake } from "./serf-event-intake.ts";
+import { SerfLifecycle } from "./serf-lifecycle.ts";
+import { SerfMetrics } from "./serf-metrics.ts";
+import { SerfQueries } from "./serf-queries.ts";
+import { defaultQueryTimeoutMs } from "./query-timeout.ts";
+import type { Random } from "./random.ts";
+import { SerfMemberTable } from "./serf-members.ts";
+import { checkEncodedUserEventSize, checkUserEventSizeBeforeEncoding } from "./size-limits.ts";
 
 export type { KeyringPort } from "./internal-queries.ts";
-
-// ---------------------------------------------------------------------------------------------
-// Public types
-
-/** Identity of the local node. */
-export interface SerfIdentity {
-  /** Cluster-unique node name. */
-  readonly name: string;
-  /** Advertised IP: 4 raw bytes for IPv4, 16 for IPv6. */
-  readonly addr: Uint8Array;
-  /** Advertised port (UDP and TCP). */
-  readonly port: number;
-  /** Initial tags. @default {} */
-  readonly tags?: Readonly<Record<string, string>> | ReadonlyMap<string, string> | undefined;
-}
-
-/** Where snapshot records go (the driver's snapshot writer). Called synchronously. */
-export interface SnapshotSink {
-  record(record: SnapshotRecord): void;
-}
-
-/** Logging hook (structurally the `Logger` of `@serf-ts/memberlist`, minus `child`). */
-export interface SerfMachineLogger {
-  debug(msg: string, fields?: Readonly<Record<string, unknown>>): void;
-  info(msg: string, fields?: Readonly<Record<string, unknown>>): void;
-  warn(msg: string, fields?: Readonly<Record<string, unknown>>): void;
-  error(msg: string, fields?: Readonly<Record<string, unknown>>): void;
-}
-
-/** Ports and hooks of a machine. */
-export interface SerfMachineHooks {
-  /** The keyring the key queries act on; absent = encryption not enabled. */
-  readonly keyring?: KeyringPort | undefined;
-  /** Snapshot writer; absent = no snapshot records. */
-  readonly snapshot?: SnapshotSink | undefined;
-  /** Logs (no-op by default). */
-  readonly logger?: SerfMachineLogger | undefined;
-  /**
-   * Admission filter (Go `Config.Merge`, a `MergeDelegate`): called with the members of a
-   * join push/pull, and with single members announced by alive messages; return a reason to
-   * refuse them (memberlist then ignores the state), `undefined` to accept. Members carry
-   * status `left` when memberlist has them left, else `none`. Must be pure and synchronous.
-   */
-  readonly merge?: ((members: readonly Member[]) => string | undefined) | undefined;
-  /**
-   * Test seam (Go `messageDropper`): inbound serf messages of the types it returns true for
-   * are ignored; `JOIN` also drops memberlist join notifications, `PUSH_PULL` push/pull
-   * user state, as in Go.
-   * @internal
-   */
-  readonly messageDropper?: ((type: SerfMessageType) => boolean) | undefined;
-  /** Metrics of serf and of its memberlist (Go's names; see `SERF_METRICS`). */
-  readonly metrics?: CoreMetrics | undefined;
-}
-
-/** Local serf instance state (Go `SerfState`). */
-export type SerfState = "alive" | "leaving" | "left" | "shutdown";
-
-/** Parameters of {@link SerfMachine.query} (Go `QueryParam` + name and payload). */
-export interface SerfQueryParams {
-  readonly name: string;
-  /** @default empty */
-  readonly payload?: Uint8Array | undefined;
-  /** Only these nodes process the query. */
-  readonly filterNodes?: readonly string[] | undefined;
-  /** Tag → Go regular expression (unanchored) the node's tag must match. */
-  readonly filterTags?: Readonly<Record<string, string>> | ReadonlyMap<string, string> | undefined;
-  /** Ask every processing node for an ack. @default false */
-  readonly requestAck?: boolean | undefined;
-  /** Extra relayed copies of every ack/response (0–255). @default 0 */
-  readonly relayFactor?: number | undefined;
-  /** @default `defaultQueryTimeoutMs()` (also when 0) */
-  readonly timeoutMs?: number | undefined;
-}
-
-/** A query this node sent: its events carry the same `lTime` and `id`. */
-export interface SerfQueryHandle {
-  readonly lTime: number;
-  readonly id: number;
-  /** Time (ms) the query closes. */
-  readonly deadline: number;
-}
-
-/** Options of the key operations. */
-export interface KeyOperationOptions {
-  /** Relayed copies of each response (Go `KeyRequestOptions.RelayFactor`). @default 0 */
-  readonly relayFactor?: number | undefined;
-}
-
-/** Operator statistics (Go `Stats`, values as numbers). */
-export interface SerfStats {
-  readonly members: number;
-  readonly failed: number;
-  readonly left: number;
-  readonly healthScore: number;
-  readonly memberTime: number;
-  readonly eventTime: number;
-  readonly queryTime: number;
-  readonly intentQueue: number;
-  readonly eventQueue: number;
-  readonly queryQueue: number;
-  readonly encrypted: boolean;
-  /** `undefined` when coordinates are disabled. */
-  readonly coordinateResets: number | undefined;
-}
-
-/** Error code of {@link SerfMachineError}. */
-export const SerfMachineErrorCode = {
-  /** The operation is not allowed in the current state (join after leave, …). */
-  STATE: "SERF_ERR_STATE",
-  /** The serf protocol in use does not support the operation (queries below 4). */
-  UNSUPPORTED: "SERF_ERR_UNSUPPORTED",
-  /** A response to an unknown, expired or already answered query. */
-  RESPOND: "SERF_ERR_RESPOND",
-} as const;
-export type SerfMachineErrorCode = (typeof SerfMachineErrorCode)[keyof typeof SerfMachineErrorCode];
-
-/** An operation the machine refused; the message is Go's text where Go has one. */
-export class SerfMachineError extends SerfError {
-  constructor(code: SerfMachineErrorCode, message: string) {
-    super(code, message);
-    this.name = "SerfMachineError";
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Internal types
-
-interface SerfBroadcast {
-  readonly message: Uint8Array;
-  finished?(): void;
-}
-
-type SerfTimer =
-  | { readonly kind: "reap" }
-  | { readonly kind: "reconnect" }
-  | { readonly kind: "queue-check" }
-  | { readonly kind: "snapshot-clock" }
-  | { readonly kind: "query-deadline"; readonly lTime: number; readonly id: number }
-  | { readonly kind: "respond-expire"; readonly handle: number }
-  | { readonly kind: "leave-timeout"; readonly phase: LeavePhase }
-  | { readonly kind: "leave-propagated" }
-  | { readonly kind: "prune"; readonly name: string }
-  | { readonly kind: "force-leave-timeout"; readonly op: number }
-  | { readonly kind: "tags-timeout"; readonly op: number };
-
-type LeavePhase = "idle" | "intent" | "memberlist" | "propagate" | "done" | "failed";
-
-/** A query delivered here, answerable until its deadline. */
-interface DeliveredQuery {
-  readonly handle: number;
-  readonly lTime: number;
-  readonly id: number;
-  readonly name: string;
-  readonly addr: Uint8Array;
-  readonly port: number;
-  readonly sourceNode: string;
-  readonly relayFactor: number;
-  readonly deadline: number;
-  responded: boolean;
-}
-
-/** Who consumes the acks/responses of a query we sent. */
-type QueryConsumer =
-  | { readonly kind: "user" }
-  | {
-      readonly kind: "key";
-      readonly op: number;
-      readonly operation: KeyOperation;
-      readonly aggregator: KeyResponseAggregator;
-      done: boolean;
-    }
-  | { readonly kind: "conflict"; responses: number; matching: number };
-
-interface OwnQuery {
-  readonly collector: QueryCollector;
-  readonly consumer: QueryConsumer;
-}
-
-interface JoinOp {
-  readonly id: number;
-  readonly pending: Set<number>;
-  readonly ignoreOld: boolean;
-  contacted: number;
-  readonly errors: string[];
-}
-
-interface PendingOp {
-  readonly op: number;
-  timer: Deadline<SerfTimer> | undefined;
-}
-
-const EMPTY = new Uint8Array(0);
-
-/** How long a delivered query stays known after its deadline (for error reporting). */
-const RESPOND_GRACE_MS = 10_000;
+export type {
+  KeyOperationOptions,
+  SerfIdentity,
+  SerfMachineHooks,
+  SerfMachineLogger,
+  SerfQueryHandle,
+  SerfQueryParams,
+  SerfState,
+  SerfStats,
+  SnapshotSink,
+} from "./serf-machine-types.ts";
+export { SerfMachineError, SerfMachineErrorCode } from "./serf-machine-types.ts";
 
 const NOOP_LOGGER: SerfMachineLogger = {
   debug: () => {},
@@ -366,10 +149,6 @@ function toTagMap(
   if (tags === undefined) return new Map();
   if (tags instanceof Map) return new Map(tags);
   return new Map(Object.entries(tags as Readonly<Record<string, string>>));
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -403,32 +182,18 @@ export class SerfMachine {
   private readonly queryBuffer: QueryBuffer;
   private readonly vivaldi: VivaldiClient | undefined;
   private readonly coordCache = new Map<string, Coordinate>();
+  /** The services the modules below share (see serf-context.ts). */
+  private readonly ctx: SerfContext;
+  private readonly queries: SerfQueries;
+  private readonly lifecycle: SerfLifecycle;
+  private readonly delegate: SerfDelegate;
+  private readonly intake: SerfEventIntake;
 
   private readonly timers = new DeadlineQueue<SerfTimer>();
   private readonly events = new Fifo<SerfEvent>();
-  private readonly ownQueries = new Map<number, OwnQuery>();
-  private readonly delivered = new Map<number, DeliveredQuery>();
-  private nextHandle = 1;
   private nextOp = 1;
 
-  private readonly joinOps = new Map<number, JoinOp>();
-  private readonly joinByExchange = new Map<number, JoinOp>();
-  private ignoreOldJoins = 0;
-  private rejoinQueue: PreviousNode[] = [];
-  private rejoinExchange: number | undefined;
-  private rejoinTarget: PreviousNode | undefined;
-
   private stateValue: SerfState = "alive";
-  private leavePhase: LeavePhase = "idle";
-  private leaveTimer: Deadline<SerfTimer> | undefined;
-  private readonly forceLeaves = new Map<number, PendingOp & { node: string }>();
-  private readonly tagOps: PendingOp[] = [];
-
-  // Snapshot writer state (Go Snapshotter's last values and leaving flag).
-  private snapLastClock = 0;
-  private snapLastEventClock = 0;
-  private snapLastQueryClock = 0;
-  private snapLeaving = false;
 
   private nowMs: number;
   /** > 0 while inside a SwimMachine call: no re-entry, sends and follow-ups are deferred. */
@@ -466,10 +231,10 @@ export class SerfMachine {
       selfName: this.name,
       now: () => this.nowMs,
       localAlive: () => this.stateValue === "alive",
-      emitMember: (type, member, forced) => this.emitMember(type, member, forced === true),
+      emitMember: (type, member, forced) => this.intake.emitMember(type, member, forced === true),
       refuteLeave: () => {
         this.log.debug("refuting an older leave intent");
-        this.broadcastJoin(this.clock.time());
+        this.delegate.broadcastJoin(this.clock.time());
       },
       schedulePrune: (name) => {
         const delay = options.broadcastTimeoutMs + options.leavePropagateDelayMs;
@@ -509,10 +274,13 @@ export class SerfMachine {
       this.queryClock.witness(snapshot.lastQueryClock);
       this.eventBuffer.setMinTime(snapshot.lastEventClock + 1);
       this.queryBuffer.setMinTime(snapshot.lastQueryClock + 1);
-      this.snapLastClock = snapshot.lastClock;
-      this.snapLastEventClock = snapshot.lastEventClock;
-      this.snapLastQueryClock = snapshot.lastQueryClock;
     }
+
+    this.ctx = this.makeContext();
+    this.intake = new SerfEventIntake(this.ctx, this.sink, snapshot);
+    this.queries = new SerfQueries(this.ctx);
+    this.lifecycle = new SerfLifecycle(this.ctx);
+    this.delegate = new SerfDelegate(this.ctx, this.queries, this.lifecycle);
 
     this.swimDepth++;
     this.swim = new SwimMachine(
@@ -520,7 +288,7 @@ export class SerfMachine {
       { name: identity.name, addr: identity.addr, port: identity.port },
       random,
       now,
-      this.makeDelegates(),
+      this.delegate.makeDelegates(),
       hooks.metrics,
     );
     this.swimReady = true;
@@ -535,8 +303,7 @@ export class SerfMachine {
     }
 
     if (snapshot !== undefined && snapshot.aliveNodes.size > 0) {
-      this.rejoinQueue = rejoinCandidates(snapshot, this.name, random);
-      this.nextRejoin();
+      this.lifecycle.rejoin(rejoinCandidates(snapshot, this.name, random));
     }
   }
 
@@ -620,22 +387,7 @@ export class SerfMachine {
       );
     }
     this.begin(now);
-    const op: JoinOp = {
-      id: this.nextOp++,
-      pending: new Set(),
-      ignoreOld,
-      contacted: 0,
-      errors: [],
-    };
-    this.joinOps.set(op.id, op);
-    if (ignoreOld) this.ignoreOldJoins++;
-    const ids = this.inSwim(() => this.swim.join(addresses, now));
-    for (const id of ids) {
-      op.pending.add(id);
-      this.joinByExchange.set(id, op);
-    }
-    if (op.pending.size === 0) this.finishJoin(op);
-    return op.id;
+    return this.lifecycle.join(addresses, ignoreOld, now);
   }
 
   /**
@@ -655,21 +407,7 @@ export class SerfMachine {
       throw new SerfMachineError(SerfMachineErrorCode.STATE, "Leave called after Shutdown");
     }
     this.begin(now);
-    this.stateValue = "leaving";
-    this.snapshotLeave();
-    const msg = { lTime: this.clock.time(), node: this.name, prune: false };
-    this.clock.increment();
-    this.handleLeaveIntent(msg);
-    if (this.table.hasAliveMembers()) {
-      this.leavePhase = "intent";
-      this.queueIntent({ type: "leave", ...msg }, () => this.defer(() => this.leaveIntentSent()));
-      this.leaveTimer = this.timers.schedule(now + this.options.broadcastTimeoutMs, {
-        kind: "leave-timeout",
-        phase: "intent",
-      });
-    } else {
-      this.startMemberlistLeave();
-    }
+    this.lifecycle.leave(now);
     this.flushOutbox();
   }
 
@@ -681,28 +419,7 @@ export class SerfMachine {
   forceLeave(node: string, prune: boolean, now: number): number {
     this.requireRunning();
     this.begin(now);
-    const op = this.nextOp++;
-    const msg = { lTime: this.clock.time(), node, prune };
-    this.clock.increment();
-    this.handleLeaveIntent(msg);
-    if (!this.table.hasAliveMembers()) {
-      this.emit({ type: "force-leave-finished", op, node, ok: true, error: undefined });
-      return op;
-    }
-    const pending: PendingOp & { node: string } = { op, node, timer: undefined };
-    this.forceLeaves.set(op, pending);
-    this.queueIntent({ type: "leave", ...msg }, () =>
-      this.defer(() => {
-        if (!this.forceLeaves.delete(op)) return;
-        this.timers.cancel(pending.timer);
-        this.emit({ type: "force-leave-finished", op, node, ok: true, error: undefined });
-      }),
-    );
-    pending.timer = this.timers.schedule(now + this.options.broadcastTimeoutMs, {
-      kind: "force-leave-timeout",
-      op,
-    });
-    return op;
+    return this.lifecycle.forceLeave(node, prune, now);
   }
 
   /**
@@ -721,15 +438,7 @@ export class SerfMachine {
     this.tags = next;
     const op = this.nextOp++;
     this.inSwim(() => this.swim.updateMeta(meta, now));
-    if (this.swim.isUpdateComplete()) {
-      this.emit({ type: "tags-updated", op, ok: true, error: undefined });
-    } else {
-      const timer = this.timers.schedule(now + this.options.broadcastTimeoutMs, {
-        kind: "tags-timeout",
-        op,
-      });
-      this.tagOps.push({ op, timer });
-    }
+    this.lifecycle.tagsUpdating(op, now);
     return op;
   }
 
@@ -753,7 +462,7 @@ export class SerfMachine {
     checkEncodedUserEventSize(raw.length, this.options.userEventSizeLimit);
     this.begin(now);
     this.eventClock.increment();
-    this.handleUserEvent(msg);
+    this.intake.handleUserEvent(msg);
     this.eventQueue.queueBroadcast({ message: raw });
   }
 
@@ -766,7 +475,7 @@ export class SerfMachine {
   query(params: SerfQueryParams, now: number): SerfQueryHandle {
     this.requireRunning();
     this.begin(now);
-    const handle = this.startQuery(params, { kind: "user" });
+    const handle = this.queries.startUserQuery(params);
     this.flushOutbox();
     return handle;
   }
@@ -777,10 +486,7 @@ export class SerfMachine {
    */
   closeQuery(lTime: number, now: number): boolean {
     this.begin(now);
-    const own = this.ownQueries.get(lTime);
-    if (own === undefined) return false;
-    this.finishOwnQuery(lTime, own);
-    return true;
+    return this.queries.close(lTime);
   }
 
   /**
@@ -791,13 +497,7 @@ export class SerfMachine {
    */
   respond(handle: number, payload: Uint8Array, now: number): void {
     this.begin(now);
-    const q = this.delivered.get(handle);
-    if (q === undefined) {
-      throw new SerfMachineError(SerfMachineErrorCode.RESPOND, "unknown or expired query");
-    }
-    const resp = this.responseTo(q, payload);
-    const raw = encodeSerfMessage(resp);
-    this.sendResponse(q, raw);
+    this.queries.respond(handle, payload);
     this.flushOutbox();
   }
 
@@ -1017,16 +717,16 @@ export class SerfMachine {
   private onMemberlistEvent(ev: MemberlistEvent): void {
     switch (ev.type) {
       case "conflict":
-        this.handleNodeConflict(ev.existing, ev.other);
+        this.queries.handleNodeConflict(ev.existing, ev.other);
         return;
       case "push-pull":
-        this.onPushPullDone(ev.exchange, ev.join, ev.ok, ev.error, ev.peer);
+        this.lifecycle.onPushPullDone(ev.exchange, ev.join, ev.ok, ev.error, ev.peer);
         break;
       case "leave-complete":
-        if (this.leavePhase === "memberlist") this.leavePropagate();
+        this.lifecycle.onLeaveComplete();
         break;
       case "update-complete":
-        this.resolveTagOps(true, undefined);
+        this.lifecycle.onUpdateComplete();
         break;
       default:
         break;
@@ -1063,54 +763,61 @@ export class SerfMachine {
     }
   }
 
-  /**
-   * Runs input handling that must not throw into the SwimMachine (a throw there would leave
-   * memberlist's processing half done): unexpected errors are logged and the input dropped.
-   */
-  private guarded(what: string, fn: () => void): void {
-    try {
-      fn();
-    } catch (err) {
-      this.log.error(`failed to handle ${what}`, { error: messageOf(err) });
-    }
-  }
-
   private encodeLocalTags(): Uint8Array {
     return encodeTags(this.tags, { protocolVersion: this.options.protocolVersion });
   }
 
-  private makeDelegates(): CoreDelegates {
-    const delegates: CoreDelegates = {
-      nodeMeta: () => this.encodeLocalTags(),
-      notifyUserMessage: (payload) => {
-        this.syncSwimEvents();
-        this.guarded("user message", () => this.handleUserMessage(payload));
-      },
-      getBroadcasts: (overhead, limit) => this.getBroadcasts(overhead, limit),
-      hasBroadcasts: () =>
-        this.intentQueue.numQueued() + this.eventQueue.numQueued() + this.queryQueue.numQueued() >
-        0,
-      localState: () => {
-        this.syncSwimEvents();
-        return this.localState();
-      },
-      mergeRemoteState: (state, join) => {
-        this.syncSwimEvents();
-        this.guarded("remote state", () => this.mergeRemoteState(state, join));
-      },
-    };
-    const merge = this.merge;
-    if (merge !== undefined) {
-      const toMember = (n: NodeInfo): Member =>
-        memberFrom(n, n.state === 3 ? MemberStatus.LEFT : MemberStatus.NONE);
-      delegates.notifyMerge = (nodes) => merge(nodes.map(toMember));
-      delegates.notifyAlive = (node) => merge([toMember(node)]);
-    }
-    if (this.options.disableCoordinates) return delegates;
+  private makeContext(): SerfContext {
     return {
-      ...delegates,
-      ackPayload: () => encodeAckPayload((this.vivaldi as VivaldiClient).getCoordinate()),
-      notifyPingComplete: (node, rttMs, payload) => this.notifyPingComplete(node, rttMs, payload),
+      options: this.options,
+      name: this.name,
+      addr: this.addr,
+      port: this.port,
+      random: this.random,
+      keyring: this.keyring,
+      log: this.log,
+      metrics: this.metrics,
+      table: this.table,
+      queryClock: this.queryClock,
+      queryBuffer: this.queryBuffer,
+      queryQueue: this.queryQueue,
+      now: () => this.nowMs,
+      tags: () => this.tags,
+      emit: (event) => this.emit(event),
+      sendTo: (to, payload, node) => this.sendTo(to, payload, node),
+      schedule: (at, timer) => this.timers.schedule(at, timer),
+      numMembers: () => this.swim.numMembers(),
+      defaultQueryTimeoutMs: () => this.defaultQueryTimeoutMs(),
+      isShut: () => this.isShut(),
+      shutdownWith: (reason, now) => this.shutdownWith(reason, now),
+      snapshotQueryClock: (lTime) => this.intake.snapshotQueryClock(lTime),
+      clock: this.clock,
+      state: () => this.stateValue,
+      setState: (state) => {
+        this.stateValue = state;
+      },
+      nextOp: () => this.nextOp++,
+      swimJoin: (addresses, now) => this.inSwim(() => this.swim.join(addresses, now)),
+      swimLeave: (now) => this.inSwim(() => this.swim.leave(now)),
+      isLeaveComplete: () => this.swim.isLeaveComplete(),
+      isUpdateComplete: () => this.swim.isUpdateComplete(),
+      defer: (fn) => this.defer(fn),
+      queueIntent: (msg, finished) => this.delegate.queueIntent(msg, finished),
+      handleLeaveIntent: (msg) => this.delegate.handleLeaveIntent(msg),
+      broadcastJoin: (lTime) => this.delegate.broadcastJoin(lTime),
+      snapshotLeave: () => this.intake.snapshotLeave(),
+      cancel: (timer) => this.timers.cancel(timer),
+      dropper: (type) => this.dropper(type),
+      merge: this.merge,
+      vivaldi: this.vivaldi,
+      coordCache: this.coordCache,
+      eventClock: this.eventClock,
+      eventBuffer: this.eventBuffer,
+      intentQueue: this.intentQueue,
+      eventQueue: this.eventQueue,
+      syncSwimEvents: () => this.syncSwimEvents(),
+      encodeLocalTags: () => this.encodeLocalTags(),
+      handleUserEvent: (msg) => this.intake.handleUserEvent(msg),
     };
   }
 
@@ -1123,643 +830,45 @@ export class SerfMachine {
     switch (t.kind) {
       case "reap":
         this.timers.schedule(now + o.reapIntervalMs, t);
-        this.table.reap(now, o.reconnectTimeoutMs, o.tombstoneTimeoutMs, o.recentIntentTimeoutMs);
+        this.lifecycle.reap(now);
         return;
       case "reconnect":
         this.timers.schedule(now + o.reconnectIntervalMs, t);
-        this.reconnect();
+        this.lifecycle.reconnect();
         return;
       case "queue-check":
         this.timers.schedule(now + o.queueCheckIntervalMs, t);
-        this.checkQueue("intent", this.intentQueue);
-        this.checkQueue("event", this.eventQueue);
-        this.checkQueue("query", this.queryQueue);
+        this.delegate.checkQueues();
         return;
       case "snapshot-clock":
         this.timers.schedule(now + SNAPSHOT_CLOCK_UPDATE_INTERVAL_MS, t);
-        this.snapshotClock();
+        this.intake.snapshotClock();
         return;
-      case "query-deadline": {
-        const own = this.ownQueries.get(t.lTime);
-        if (own !== undefined && own.collector.id === t.id) this.finishOwnQuery(t.lTime, own);
+      case "query-deadline":
+        this.queries.onDeadline(t.lTime, t.id);
         return;
-      }
       case "respond-expire":
-        this.delivered.delete(t.handle);
+        this.queries.expire(t.handle);
         return;
       case "leave-timeout":
-        if (this.leavePhase !== t.phase) return;
-        this.leavePhase = "failed";
-        this.emit({
-          type: "leave-finished",
-          ok: false,
-          error:
-            t.phase === "intent"
-              ? "timeout while waiting for graceful leave"
-              : "timeout waiting for leave broadcast",
-        });
+        this.lifecycle.onLeaveTimeout(t.phase);
         return;
       case "leave-propagated":
-        if (this.leavePhase !== "propagate") return;
-        this.leavePhase = "done";
-        if (this.stateValue !== "shutdown") this.stateValue = "left";
-        this.emit({ type: "leave-finished", ok: true, error: undefined });
+        this.lifecycle.onLeavePropagated();
         return;
       case "prune":
-        this.table.erasePruned(t.name);
+        this.lifecycle.prune(t.name);
         return;
-      case "force-leave-timeout": {
-        const p = this.forceLeaves.get(t.op);
-        if (p === undefined) return;
-        this.forceLeaves.delete(t.op);
-        this.emit({
-          type: "force-leave-finished",
-          op: t.op,
-          node: p.node,
-          ok: false,
-          error: "timed out broadcasting node removal",
-        });
+      case "force-leave-timeout":
+        this.lifecycle.onForceLeaveTimeout(t.op);
         return;
-      }
-      case "tags-timeout": {
-        const i = this.tagOps.findIndex((p) => p.op === t.op);
-        if (i < 0) return;
-        this.tagOps.splice(i, 1);
-        this.emit({
-          type: "tags-updated",
-          op: t.op,
-          ok: false,
-          error: "timeout waiting for update broadcast",
-        });
+      case "tags-timeout":
+        this.lifecycle.onTagsTimeout(t.op);
         return;
-      }
     }
   }
 
-  // -------------------------------------------------------------------------------------------
-  // Broadcasts and push/pull (delegates)
-
-  private queueIntent(msg: SerfMessage, finished?: () => void): void {
-    const message = encodeSerfMessage(msg);
-    this.intentQueue.queueBroadcast(finished === undefined ? { message } : { message, finished });
-  }
-
-  /** Go `delegate.GetBroadcasts`: intents, then queries, then events, within `limit`. */
-  private getBroadcasts(overhead: number, limit: number): Uint8Array[] {
-    const out = this.collectBroadcasts(overhead, limit);
-    this.metrics.messagesSent(out);
-    return out;
-  }
-
-  private collectBroadcasts(overhead: number, limit: number): Uint8Array[] {
-    const out = this.intentQueue.getBroadcasts(overhead, limit);
-    let used = 0;
-    for (const m of out) used += m.length + overhead;
-    for (const m of this.queryQueue.getBroadcasts(overhead, limit - used)) {
-      out.push(m);
-      used += m.length + overhead;
-    }
-    for (const m of this.eventQueue.getBroadcasts(overhead, limit - used)) {
-      out.push(m);
-      used += m.length + overhead;
-    }
-    return out;
-  }
-
-  /** Go `delegate.LocalState`. */
-  private localState(): Uint8Array {
-    const statusLTimes = new Map<string, number>();
-    for (const [name, s] of this.table.members) statusLTimes.set(name, s.statusLTime);
-    return encodeSerfMessage({
-      type: "push-pull",
-      lTime: this.clock.time(),
-      statusLTimes,
-      leftMembers: this.table.left.map((s) => s.member.name),
-      eventLTime: this.eventClock.time(),
-      events: this.eventBuffer.slots(),
-      queryLTime: this.queryClock.time(),
-    });
-  }
-
-  /** Go `delegate.MergeRemoteState` (serf.md §5.5). */
-  private mergeRemoteState(buf: Uint8Array, isJoin: boolean): void {
-    if (buf.length === 0) {
-      this.log.error("remote state is zero bytes");
-      return;
-    }
-    if (buf[0] !== 2) {
-      this.log.error("remote state has bad type prefix", { prefix: buf[0] });
-      return;
-    }
-    if (this.dropper(2)) return;
-    let pp: SerfMessage;
-    try {
-      pp = decodeSerfMessage(buf);
-    } catch (err) {
-      this.log.error("failed to decode remote state", { error: messageOf(err) });
-      return;
-    }
-    if (pp.type !== "push-pull") return;
-    if (pp.lTime > 0) this.clock.witness(pp.lTime - 1);
-    if (pp.eventLTime > 0) this.eventClock.witness(pp.eventLTime - 1);
-    if (pp.queryLTime > 0) this.queryClock.witness(pp.queryLTime - 1);
-
-    const left = new Set<string>();
-    for (const name of pp.leftMembers) {
-      left.add(name);
-      this.handleLeaveIntent({
-        lTime: (pp.statusLTimes.get(name) ?? 0) + 1,
-        node: name,
-        prune: false,
-      });
-    }
-    for (const [name, lTime] of pp.statusLTimes) {
-      if (left.has(name)) continue;
-      this.handleJoinIntent({ lTime, node: name });
-    }
-    if (isJoin && this.ignoreOldJoins > 0) this.eventBuffer.raiseMinTime(pp.eventLTime);
-    for (const slot of pp.events) {
-      if (slot === null) continue;
-      for (const e of slot.events) {
-        this.handleUserEvent({
-          type: "user-event",
-          lTime: slot.lTime,
-          name: e.name,
-          payload: e.payload,
-          cc: false,
-        });
-      }
-    }
-  }
-
-  private notifyPingComplete(node: NodeInfo, rttMs: number, payload: Uint8Array | null): void {
-    const v = this.vivaldi;
-    if (v === undefined || payload === null || payload.length === 0) return;
-    let coord: Coordinate | null;
-    try {
-      coord = decodeAckPayload(payload);
-    } catch (err) {
-      this.log.error("failed to decode coordinate from ping", { error: messageOf(err) });
-      return;
-    }
-    if (coord === null) return;
-    const before = v.getCoordinate();
-    const r = v.update(node.name, coord, rttMs);
-    if (!r.ok) {
-      this.metrics.coordinateRejected();
-      this.log.debug("rejected coordinate", { node: node.name, reason: r.message });
-      return;
-    }
-    this.metrics.coordinateAdjustment(distanceNs(before, r.coordinate) / 1e6);
-    this.coordCache.set(node.name, coord);
-    this.coordCache.set(this.name, r.coordinate);
-  }
-
-  // -------------------------------------------------------------------------------------------
-  // Serf messages
-
-  /** Go `delegate.NotifyMsg`. */
-  private handleUserMessage(buf: Uint8Array): void {
-    if (buf.length === 0) return;
-    this.metrics.messageReceived(buf.length);
-    const t = buf[0] as number;
-    if (this.dropper(t as SerfMessageType)) return;
-    let msg: SerfMessage;
-    try {
-      msg = decodeSerfMessage(buf);
-    } catch (err) {
-      this.log.error("error decoding serf message", { type: t, error: messageOf(err) });
-      return;
-    }
-    let rebroadcast = false;
-    let queue = this.intentQueue;
-    switch (msg.type) {
-      case "leave":
-        this.log.debug("messageLeaveType", { node: msg.node });
-        rebroadcast = this.handleLeaveIntent(msg);
-        break;
-      case "join":
-        this.log.debug("messageJoinType", { node: msg.node });
-        rebroadcast = this.handleJoinIntent(msg);
-        break;
-      case "user-event":
-        rebroadcast = this.handleUserEvent(msg);
-        queue = this.eventQueue;
-        break;
-      case "query":
-        rebroadcast = this.handleQuery(msg);
-        queue = this.queryQueue;
-        break;
-      case "query-response":
-        this.handleQueryResponse(msg);
-        break;
-      case "relay": {
-        const to = formatAddress(msg.destAddr.ip, msg.destAddr.port);
-        this.log.debug("relaying response", { to });
-        this.sendTo(to, msg.message, msg.destName);
-        break;
-      }
-      default:
-        this.log.warn("received message of unknown type", { type: t });
-    }
-    if (rebroadcast) queue.queueBroadcast({ message: buf.slice() });
-  }
-
-  /** Witness + Go `handleNodeLeaveIntent`. */
-  private handleLeaveIntent(msg: { lTime: number; node: string; prune: boolean }): boolean {
-    this.clock.witness(msg.lTime);
-    return this.table.applyLeaveIntent(msg);
-  }
-
-  /** Witness + Go `handleNodeJoinIntent`. */
-  private handleJoinIntent(msg: { lTime: number; node: string }): boolean {
-    this.clock.witness(msg.lTime);
-    return this.table.applyJoinIntent(msg);
-  }
-
-  /** Go `broadcastJoin`. */
-  private broadcastJoin(lTime: number): void {
-    this.clock.witness(lTime);
-    this.handleJoinIntent({ lTime, node: this.name });
-    this.queueIntent({ type: "join", lTime, node: this.name });
-  }
-
-  /** Go `handleUserEvent` (serf.md §6.2). @returns whether to rebroadcast. */
-  private handleUserEvent(msg: UserEventMessage): boolean {
-    const verdict = this.eventBuffer.offer(msg, this.eventClock);
-    if (verdict !== "new") {
-      if (verdict === "too-old") {
-        this.log.warn("received old event", { name: msg.name, lTime: msg.lTime });
-      }
-      return false;
-    }
-    if (this.sink !== undefined && !this.snapLeaving && msg.lTime > this.snapLastEventClock) {
-      this.snapLastEventClock = msg.lTime;
-      this.sink.record({ kind: "event-clock", value: msg.lTime });
-    }
-    this.metrics.userEvent(msg.name);
-    this.emit({
-      type: "user",
-      name: msg.name,
-      payload: msg.payload === null ? EMPTY : msg.payload.slice(),
-      lTime: msg.lTime,
-      coalesce: msg.cc,
-    });
-    return true;
-  }
-
-  /** Go `handleQuery` (serf.md §7.2). @returns whether to rebroadcast. */
-  private handleQuery(q: QueryMessage): boolean {
-    const verdict = this.queryBuffer.offer(q, this.queryClock);
-    if (verdict !== "new") {
-      if (verdict === "too-old") this.log.warn("received old query", { name: q.name });
-      return false;
-    }
-    this.metrics.query(q.name);
-    const rebroadcast = (q.flags & QueryFlag.NO_BROADCAST) === 0;
-    const filters: (QueryFilter | undefined)[] = [];
-    for (const f of q.filters ?? []) {
-      try {
-        filters.push(decodeFilter(f));
-      } catch {
-        filters.push(undefined);
-      }
-    }
-    const verdictFilters = evaluateFilters(filters, { nodeName: this.name, tags: this.tags });
-    if (!verdictFilters.pass) {
-      if (verdictFilters.reason !== "node-not-listed" && verdictFilters.reason !== "tag-mismatch") {
-        this.log.warn("query filter not evaluated", { reason: verdictFilters.reason });
-      }
-      return rebroadcast;
-    }
-    if ((q.flags & QueryFlag.ACK) !== 0) {
-      const ack: QueryResponseMessage = {
-        type: "query-response",
-        lTime: q.lTime,
-        id: q.id,
-        from: this.name,
-        flags: QueryResponseFlag.ACK,
-        payload: null,
-      };
-      const raw = encodeSerfMessage(ack);
-      this.sendTo(formatAddress(q.addr, q.port), raw, q.sourceNode);
-      try {
-        this.relayResponse(q.relayFactor, q.addr, q.port, q.sourceNode, raw);
-      } catch (err) {
-        this.log.error("failed to relay ack", { error: messageOf(err) });
-      }
-    }
-    this.deliverQuery(q);
-    return rebroadcast;
-  }
-
-  /** Hands a processed query to the internal handler or the application. */
-  private deliverQuery(q: QueryMessage): void {
-    const deadline = this.nowMs + q.timeoutNs / 1e6;
-    const rec: DeliveredQuery = {
-      handle: this.nextHandle++,
-      lTime: q.lTime,
-      id: q.id,
-      name: q.name,
-      addr: q.addr,
-      port: q.port,
-      sourceNode: q.sourceNode,
-      relayFactor: q.relayFactor,
-      deadline,
-      responded: false,
-    };
-    // Go's snapshotter sits before the internal-query stage: internal queries count too.
-    if (this.sink !== undefined && !this.snapLeaving && q.lTime > this.snapLastQueryClock) {
-      this.snapLastQueryClock = q.lTime;
-      this.sink.record({ kind: "query-clock", value: q.lTime });
-    }
-    if (isInternalQueryName(q.name)) {
-      this.handleInternalQuery(rec, q.payload ?? EMPTY);
-      return;
-    }
-    this.delivered.set(rec.handle, rec);
-    // Kept a while past the deadline so a late respond() gets Go's "past the deadline" error.
-    this.timers.schedule(deadline + RESPOND_GRACE_MS, {
-      kind: "respond-expire",
-      handle: rec.handle,
-    });
-    this.emit({
-      type: "query",
-      name: q.name,
-      payload: q.payload === null ? EMPTY : q.payload.slice(),
-      lTime: q.lTime,
-      id: q.id,
-      sourceNode: q.sourceNode,
-      sourceAddress: formatAddress(q.addr, q.port),
-      handle: rec.handle,
-      deadline,
-    });
-  }
-
-  /** Go `serfQueries.handleQuery`. */
-  private handleInternalQuery(q: DeliveredQuery, payload: Uint8Array): void {
-    const respond = (p: Uint8Array): void => {
-      try {
-        this.sendResponse(q, encodeSerfMessage(this.responseTo(q, p)));
-      } catch (err) {
-        this.log.error("failed to respond to internal query", {
-          name: q.name,
-          error: messageOf(err),
-        });
-      }
-    };
-    switch (q.name) {
-      case "_serf_ping":
-        return;
-      case "_serf_conflict": {
-        const node = utf8Decode(payload);
-        if (node === this.name) return; // never answer about ourselves
-        const member = this.table.get(node)?.member;
-        respond(encodeConflictResponsePayload(member === undefined ? null : memberToWire(member)));
-        return;
-      }
-      case KEY_QUERY_NAMES.install:
-      case KEY_QUERY_NAMES.use:
-      case KEY_QUERY_NAMES.remove: {
-        const operation: KeyOperation =
-          q.name === KEY_QUERY_NAMES.install
-            ? "install"
-            : q.name === KEY_QUERY_NAMES.use
-              ? "use"
-              : "remove";
-        const resp = answerKeyQuery(operation, payload, this.keyring);
-        if (!resp.result)
-          this.log.error("key query failed", { name: q.name, message: resp.message });
-        respond(encodeSerfMessage({ type: "key-response", ...resp }));
-        return;
-      }
-      case KEY_QUERY_NAMES.list: {
-        const resp = answerKeyQuery("list", payload, this.keyring);
-        const fitted = fitKeyListResponse(
-          resp,
-          (p) => encodeSerfMessage(this.responseTo(q, p)),
-          this.options.queryResponseSizeLimit,
-        );
-        if (fitted === undefined) {
-          this.log.error("Failed to truncate response so that it fits into message");
-          return;
-        }
-        if (fitted.truncated) this.log.warn("truncated key list response");
-        try {
-          this.sendResponse(q, fitted.raw);
-        } catch (err) {
-          this.log.error("failed to respond to key query", { error: messageOf(err) });
-        }
-        return;
-      }
-      default:
-        this.log.warn("unhandled internal query", { name: q.name });
-    }
-  }
-
-  private responseTo(q: DeliveredQuery, payload: Uint8Array): QueryResponseMessage {
-    return { type: "query-response", lTime: q.lTime, id: q.id, from: this.name, flags: 0, payload };
-  }
-
-  /** Go `respondWithMessageAndResponse`: checks, sends, relays, marks answered. */
-  private sendResponse(q: DeliveredQuery, raw: Uint8Array): void {
-    checkQueryResponseSize(raw.length, this.options.queryResponseSizeLimit);
-    if (q.responded) {
-      throw new SerfMachineError(SerfMachineErrorCode.RESPOND, "response already sent");
-    }
-    if (this.nowMs > q.deadline) {
-      throw new SerfMachineError(SerfMachineErrorCode.RESPOND, "response is past the deadline");
-    }
-    this.sendTo(formatAddress(q.addr, q.port), raw, q.sourceNode);
-    this.relayResponse(q.relayFactor, q.addr, q.port, q.sourceNode, raw);
-    q.responded = true;
-  }
-
-  /** Go `relayResponse` (serf.md §7.5). */
-  private relayResponse(
-    relayFactor: number,
-    addr: Uint8Array,
-    port: number,
-    sourceNode: string,
-    raw: Uint8Array,
-  ): void {
-    if (relayFactor === 0) return;
-    const members = this.table.list();
-    if (members.length < relayFactor + 1) return;
-    const relay = encodeSerfMessage({
-      type: "relay",
-      destAddr: { ip: addr, port, zone: "" },
-      destName: sourceNode,
-      message: raw,
-    });
-    checkRelaySize(relay.length, this.options.queryResponseSizeLimit);
-    const targets = selectRelayTargets(members, relayFactor, this.name, this.random);
-    for (const m of targets) this.sendTo(formatAddress(m.addr, m.port), relay, m.name);
-  }
-
-  /** Go `handleQueryResponse` (serf.md §7.6). */
-  private handleQueryResponse(resp: QueryResponseMessage): void {
-    const own = this.ownQueries.get(resp.lTime);
-    if (own === undefined) {
-      this.log.warn("reply for non-running query", {
-        lTime: resp.lTime,
-        id: resp.id,
-        from: resp.from,
-      });
-      return;
-    }
-    const outcome = own.collector.collect(resp, this.nowMs);
-    countQueryReply(this.metrics, outcome);
-    if (outcome.kind === "rejected") {
-      this.log.debug("query reply ignored", { reason: outcome.reason, message: outcome.message });
-      return;
-    }
-    const c = own.consumer;
-    if (outcome.kind === "ack") {
-      if (c.kind === "user") {
-        this.emit({ type: "query-ack", lTime: resp.lTime, id: resp.id, from: outcome.from });
-      }
-      return;
-    }
-    const payload = outcome.payload ?? EMPTY;
-    switch (c.kind) {
-      case "user":
-        this.emit({
-          type: "query-response",
-          lTime: resp.lTime,
-          id: resp.id,
-          from: outcome.from,
-          payload: payload.slice(),
-        });
-        return;
-      case "key":
-        if (c.done) return;
-        if (c.aggregator.add(outcome.from, payload)) {
-          c.done = true;
-          this.finishKeyOp(c);
-        }
-        return;
-      case "conflict": {
-        if (payload.length < 1 || payload[0] !== 6) {
-          this.log.error("invalid conflict query response type");
-          return;
-        }
-        let member: ReturnType<typeof decodeConflictResponsePayload>;
-        try {
-          member = decodeConflictResponsePayload(payload);
-        } catch (err) {
-          this.log.error("failed to decode conflict query response", { error: messageOf(err) });
-          return;
-        }
-        c.responses++;
-        if (member !== null && sameIp(member.addr, this.addr) && member.port === this.port) {
-          c.matching++;
-        }
-        return;
-      }
-    }
-  }
-
-  // -------------------------------------------------------------------------------------------
-  // Sending queries
-
-  private startQuery(params: SerfQueryParams, consumer: QueryConsumer): SerfQueryHandle {
-    if (this.options.protocolVersion < 4) {
-      throw new SerfMachineError(SerfMachineErrorCode.UNSUPPORTED, "Feature not supported");
-    }
-    const timeoutMs =
-      params.timeoutMs === undefined || params.timeoutMs === 0
-        ? this.defaultQueryTimeoutMs()
-        : params.timeoutMs;
-    const relayFactor = params.relayFactor ?? 0;
-    if (!Number.isInteger(relayFactor) || relayFactor < 0 || relayFactor > 255) {
-      throw new RangeError(`relayFactor must be in [0, 255], got ${relayFactor}`);
-    }
-    const filters: Uint8Array[] = [];
-    if (params.filterNodes !== undefined && params.filterNodes.length > 0) {
-      filters.push(encodeFilter({ type: "node", nodes: [...params.filterNodes] }));
-    }
-    const tagEntries =
-      params.filterTags === undefined
-        ? []
-        : params.filterTags instanceof Map
-          ? [...params.filterTags]
-          : Object.entries(params.filterTags as Readonly<Record<string, string>>);
-    for (const [tag, expr] of tagEntries) filters.push(encodeFilter({ type: "tag", tag, expr }));
-    const payload = params.payload ?? EMPTY;
-    const q: QueryMessage = {
-      type: "query",
-      lTime: this.queryClock.time(),
-      id: this.random.nextUint32() & 0x7fffffff,
-      addr: this.addr,
-      port: this.port,
-      sourceNode: this.name,
-      filters: filters.length === 0 ? null : filters,
-      flags: params.requestAck === true ? QueryFlag.ACK : 0,
-      relayFactor,
-      timeoutNs: Math.round(timeoutMs * 1e6),
-      name: params.name,
-      payload: payload.length === 0 ? null : payload.slice(),
-    };
-    const raw = encodeSerfMessage(q);
-    checkQuerySize(raw.length, this.options.querySizeLimit);
-    const deadline = this.nowMs + timeoutMs;
-    const collector = new QueryCollector({
-      lTime: q.lTime,
-      id: q.id,
-      deadline,
-      requestAck: params.requestAck === true,
-      // Go's channels hold NumMembers entries but are drained concurrently; bound generously.
-      maxResponses: Math.max(1024, 4 * this.swim.numMembers()),
-    });
-    this.ownQueries.get(q.lTime)?.collector.close();
-    this.ownQueries.set(q.lTime, { collector, consumer });
-    this.timers.schedule(deadline, { kind: "query-deadline", lTime: q.lTime, id: q.id });
-    this.handleQuery(q);
-    this.queryQueue.queueBroadcast({ message: raw });
-    return { lTime: q.lTime, id: q.id, deadline };
-  }
-
-  private finishOwnQuery(lTime: number, own: OwnQuery): void {
-    this.ownQueries.delete(lTime);
-    own.collector.close();
-    const c = own.consumer;
-    switch (c.kind) {
-      case "user":
-        this.emit({
-          type: "query-done",
-          lTime,
-          id: own.collector.id,
-          acks: [...own.collector.acks],
-          responders: [...own.collector.responders],
-        });
-        return;
-      case "key":
-        if (!c.done) {
-          c.done = true;
-          this.finishKeyOp(c);
-        }
-        return;
-      case "conflict": {
-        const majority = Math.floor(c.responses / 2) + 1;
-        const won = c.matching >= majority;
-        this.emit({
-          type: "name-conflict-resolved",
-          matching: c.matching,
-          responses: c.responses,
-          won,
-        });
-        if (won) {
-          this.log.info("majority in name conflict resolution", { matching: c.matching });
-        } else {
-          this.log.warn("minority in name conflict resolution, quitting", { matching: c.matching });
-          this.shutdownWith("name-conflict", this.nowMs);
-        }
-        return;
-      }
-    }
-  }
-
+  /** Go `KeyManager` operations: a key query to every member. */
   private keyOperation(
     operation: KeyOperation,
     keyBase64: string,
@@ -1770,247 +879,19 @@ export class SerfMachine {
     const rawKey = decodeBase64Std(keyBase64);
     const payload = encodeKeyRequestPayload(rawKey);
     this.begin(now);
-    const aggregator = new KeyResponseAggregator(this.swim.numMembers());
     const op = this.nextOp++;
-    const consumer: QueryConsumer = { kind: "key", op, operation, aggregator, done: false };
-    this.startQuery(
-      { name: KEY_QUERY_NAMES[operation], payload, relayFactor: opts.relayFactor ?? 0 },
-      consumer,
-    );
+    this.queries.startKeyQuery(op, operation, payload, opts.relayFactor ?? 0);
     this.flushOutbox();
     return op;
-  }
-
-  private finishKeyOp(c: Extract<QueryConsumer, { kind: "key" }>): void {
-    this.emit({
-      type: "key-operation",
-      op: c.op,
-      operation: c.operation,
-      response: c.aggregator.response(),
-      error: c.aggregator.error(),
-    });
-  }
-
-  /** Go `handleNodeConflict` + `resolveNodeConflict`. */
-  private handleNodeConflict(existing: NodeInfo, other: NodeInfo): void {
-    const local = existing.name === this.name;
-    const resolving = local && this.options.enableNameConflictResolution && !this.isShut();
-    this.emit({
-      type: "name-conflict",
-      node: existing.name,
-      existing: existing.address,
-      other: other.address,
-      local,
-      resolving,
-    });
-    if (!local) {
-      this.log.warn("name conflict", {
-        node: existing.name,
-        existing: existing.address,
-        other: other.address,
-      });
-      return;
-    }
-    this.log.error("node name conflicts with another node", { other: other.address });
-    if (!resolving) return;
-    try {
-      this.startQuery(
-        { name: "_serf_conflict", payload: utf8Encode(this.name) },
-        { kind: "conflict", responses: 0, matching: 0 },
-      );
-    } catch (err) {
-      this.log.error("failed to start name resolution query", { error: messageOf(err) });
-    }
-  }
-
-  // -------------------------------------------------------------------------------------------
-  // Join, rejoin, reconnect
-
-  private onPushPullDone(
-    exchange: number,
-    join: boolean,
-    ok: boolean,
-    error: string | undefined,
-    peer: string,
-  ): void {
-    if (!join) return;
-    if (exchange === this.rejoinExchange) {
-      this.rejoinExchange = undefined;
-      if (ok) {
-        this.emit({ type: "rejoin-finished", ok: true, node: this.rejoinTarget?.name });
-        this.rejoinQueue = [];
-      } else {
-        this.nextRejoin();
-      }
-      return;
-    }
-    const op = this.joinByExchange.get(exchange);
-    if (op === undefined) return;
-    this.joinByExchange.delete(exchange);
-    op.pending.delete(exchange);
-    if (ok) op.contacted++;
-    else op.errors.push(`Failed to join ${peer}: ${error ?? "unknown error"}`);
-    if (op.pending.size === 0) this.finishJoin(op);
-  }
-
-  private finishJoin(op: JoinOp): void {
-    this.joinOps.delete(op.id);
-    if (op.ignoreOld) this.ignoreOldJoins--;
-    if (op.contacted > 0 && this.stateValue === "alive") this.broadcastJoin(this.clock.time());
-    this.emit({
-      type: "join-finished",
-      join: op.id,
-      contacted: op.contacted,
-      error: op.contacted > 0 ? undefined : op.errors.join("; ") || "no addresses to join",
-    });
-  }
-
-  /** Go `handleRejoin`: previous members from the snapshot, one at a time. */
-  private nextRejoin(): void {
-    for (;;) {
-      const prev = this.rejoinQueue.shift();
-      if (prev === undefined) {
-        this.rejoinTarget = undefined;
-        this.emit({ type: "rejoin-finished", ok: false, node: undefined });
-        return;
-      }
-      if (prev.name === this.name) continue;
-      this.rejoinTarget = prev;
-      this.log.info("attempting re-join to previously known node", {
-        node: prev.name,
-        addr: prev.addr,
-      });
-      const [id] = this.inSwim(() => this.swim.join([prev.addr], this.nowMs));
-      if (id === undefined) continue;
-      this.rejoinExchange = id;
-      return;
-    }
-  }
-
-  /** Go `reconnect` (serf.md §5.8). */
-  private reconnect(): void {
-    const failed = this.table.failed;
-    if (failed.length === 0) return;
-    const numFailed = failed.length;
-    let numAlive = this.table.size - failed.length - this.table.left.length;
-    if (numAlive <= 0) numAlive = 1;
-    if (this.random.nextFloat() > numFailed / numAlive) return;
-    const mem = failed[randomIntn(this.random, numFailed)] as MemberState;
-    const address = formatAddress(mem.member.addr, mem.member.port);
-    this.log.info("attempting reconnect", { node: mem.member.name, address });
-    this.emit({ type: "reconnect", node: mem.member.name, address });
-    this.inSwim(() => this.swim.join([address], this.nowMs));
-  }
-
-  // -------------------------------------------------------------------------------------------
-  // Leave
-
-  private leaveIntentSent(): void {
-    if (this.leavePhase !== "intent") return;
-    this.timers.cancel(this.leaveTimer);
-    this.startMemberlistLeave();
-  }
-
-  private startMemberlistLeave(): void {
-    this.leavePhase = "memberlist";
-    this.inSwim(() => this.swim.leave(this.nowMs));
-    if (this.leavePhase !== "memberlist") return; // leave-complete already handled
-    if (this.swim.isLeaveComplete()) {
-      this.leavePropagate();
-      return;
-    }
-    this.leaveTimer = this.timers.schedule(this.nowMs + this.options.broadcastTimeoutMs, {
-      kind: "leave-timeout",
-      phase: "memberlist",
-    });
-  }
-
-  private leavePropagate(): void {
-    if (this.leavePhase !== "memberlist") return;
-    this.timers.cancel(this.leaveTimer);
-    this.leavePhase = "propagate";
-    this.timers.schedule(this.nowMs + this.options.leavePropagateDelayMs, {
-      kind: "leave-propagated",
-    });
-  }
-
-  private resolveTagOps(ok: boolean, error: string | undefined): void {
-    for (const p of this.tagOps.splice(0)) {
-      this.timers.cancel(p.timer);
-      this.emit({ type: "tags-updated", op: p.op, ok, error });
-    }
   }
 
   private shutdownWith(reason: "requested" | "name-conflict", now: number | undefined): void {
     if (this.stateValue === "shutdown") return;
     if (now !== undefined && now > this.nowMs) this.nowMs = now;
-    this.snapshotClock();
+    this.intake.snapshotClock();
     this.stateValue = "shutdown";
     this.swim.shutdown();
     this.timers.clear();
     this.emit({ type: "shutdown", reason });
   }
-
-  // -------------------------------------------------------------------------------------------
-  // Member events, snapshot records, queue depth
-
-  private emitMember(type: SerfMemberEventType, member: Member, forced = false): void {
-    this.emit(forced ? { type, members: [member], forced } : { type, members: [member] });
-    const sink = this.sink;
-    if (sink === undefined || this.snapLeaving) return;
-    if (type === "member-join") {
-      sink.record({
-        kind: "alive",
-        name: member.name,
-        addr: formatSnapshotAddr(formatIp(member.addr), member.port),
-      });
-    } else if (type === "member-leave" || type === "member-failed") {
-      sink.record({ kind: "not-alive", name: member.name });
-    }
-    this.snapshotClock();
-  }
-
-  /** Go `Snapshotter.updateClock`. */
-  private snapshotClock(): void {
-    if (this.sink === undefined) return;
-    const lastSeen = this.clock.time() - 1;
-    if (lastSeen > this.snapLastClock) {
-      this.snapLastClock = lastSeen;
-      this.sink.record({ kind: "clock", value: lastSeen });
-    }
-  }
-
-  /** Go `Snapshotter.Leave`: a `leave` record; member/user/query events stop being recorded. */
-  private snapshotLeave(): void {
-    if (this.sink === undefined) return;
-    this.snapLeaving = true;
-    this.sink.record({ kind: "leave" });
-  }
-
-  /** Go `checkQueueDepth` for one queue. */
-  private checkQueue(
-    queue: SerfQueueDepthEvent["queue"],
-    q: TransmitLimitedQueue<SerfBroadcast>,
-  ): void {
-    const depth = q.numQueued();
-    this.metrics.queueDepth(queue, depth);
-    const o = this.options;
-    let limit = o.maxQueueDepth;
-    if (o.minQueueDepth > 0) limit = Math.max(o.minQueueDepth, 2 * this.table.size);
-    if (depth < o.queueDepthWarning && depth <= limit) return;
-    let dropped = 0;
-    if (depth > limit) {
-      q.prune(limit);
-      dropped = depth - q.numQueued();
-      this.log.warn("queue depth exceeds limit, dropping messages", { queue, depth, limit });
-    } else {
-      this.log.warn("queue depth", { queue, depth });
-    }
-    this.emit({ type: "queue-depth", queue, depth, limit, dropped });
-  }
-}
-
-/** Go `net.IP.Equal`: IPv4 equals its IPv4-mapped IPv6 form. */
-function sameIp(a: Uint8Array, b: Uint8Array): boolean {
-  return formatIp(a) === formatIp(b);
 }
