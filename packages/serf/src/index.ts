@@ -1,8 +1,8 @@
 /**
- * @serf-ts/serf: serf as a library. This entry currently exposes the sans-I/O building
- * blocks (Lamport clocks, replay buffers, intents, coalescing stages, query filters/timeouts/
- * collection, Vivaldi coordinates) and the snapshot file format and stores; the `Serf` driver
- * comes later.
+ * @serf-ts/serf: serf as a library. `Serf` (the driver: sockets, timers, snapshot files) runs
+ * the sans-I/O `SerfMachine`; this entry also exposes the building blocks (Lamport clocks,
+ * replay buffers, intents, coalescing stages, query filters/timeouts/collection, Vivaldi
+ * coordinates, the snapshot format and stores, metrics).
  *
  * @packageDocumentation
  */
