@@ -149,6 +149,13 @@ describe.skipIf(!runnable)("session: three serf-ts agents driven by our CLI", ()
 
   it("SIGKILL on agent3: `failed`; restarted with the same snapshot it is `alive` without a join", async () => {
     const old = agent("agent3");
+    // The snapshot is flushed every 500 ms, as Go's is: a kill sooner after the join would find
+    // the members not yet written (Go loses them too). Wait for the flush, then kill.
+    const snapshot = join(dir, "agent3.snapshot");
+    await eventually(() => readFileSync(snapshot, "utf8").includes("alive: agent1"), {
+      timeoutMs: 5_000,
+      describe: () => `agent3.snapshot:\n${readFileSync(snapshot, "utf8")}`,
+    });
     await old.kill();
     // Up to ~20 s: if agent1 hears neither agent2's suspect nor its dead broadcast (each sent
     // only twice under -profile=local), it waits out Lifeguard's 18 s maximum on its own.
