@@ -543,7 +543,8 @@ describe.skipIf(!serfAvailable)("Go serf CLI against our RPC server", () => {
     backend.logLine("[INFO] agent: Serf agent starting");
     backend.logLine("[WARN] agent: a warning\n\twith a second line");
     const mon = startSerf(["monitor", `-rpc-addr=${addr}`]);
-    await mon.until((out) => out.includes("with a second line"));
+    // The whole second line, newline included: the CLI's output may arrive in two reads.
+    await mon.until((out) => out.includes("with a second line\n"));
     expect(mon.stdout).toBe(
       "2026/11/24 11:19:56 [INFO] agent: Serf agent starting\n" +
         "2026/11/24 11:19:56 [WARN] agent: a warning\n\twith a second line\n",
