@@ -23,7 +23,15 @@ export function packageProject(
       testTimeout: 20_000,
       // Property tests run from a fixed seed (`FC_SEED` to change it).
       setupFiles: [fileURLToPath(new URL("./vitest.fast-check.ts", import.meta.url))],
+      // Under CI each package also writes its results, so that the last lines of a CI log can
+      // list every failed test (tools/ci/failed-tests.mjs), however long the log.
+      ...(process.env.CI === "true" ? ciReporters() : {}),
       ...overrides,
     },
   });
+}
+
+/** The reporters used under CI: the default one, plus JSON results in `.vitest-results.json`. */
+function ciReporters(): Record<string, unknown> {
+  return { reporters: ["default", ["json", { outputFile: ".vitest-results.json" }]] };
 }
