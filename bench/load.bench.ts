@@ -51,6 +51,7 @@ const MEMBERS_WINDOWS = 3;
 const LAG_EVENTS = 9;
 const START_CONCURRENCY = 8;
 const POLL_MS = 100;
+const PROFILING = (process.env.BENCH_CLUSTER_TS_NODE_ARGS ?? "").includes("--cpu-prof");
 const WATCHDOG_MS = 25 * 60_000;
 const HZ = (() => {
   try {
@@ -161,7 +162,9 @@ async function closeCluster(cluster: Cluster | undefined): Promise<void> {
   await Promise.allSettled(cluster.nodes.map((n) => n.rpc.close()));
   await Promise.allSettled(
     cluster.nodes.map(async (n) => {
-      await n.agent.kill();
+      // With --cpu-prof, a clean exit (SIGTERM) writes the profile; otherwise SIGKILL.
+      if (PROFILING) await n.agent.stop("SIGTERM", 20_000);
+      else await n.agent.kill();
       live.delete(n.agent);
     }),
   );
