@@ -17,7 +17,8 @@
 //   clock minus the clock when the `event` RPC was sent.
 //
 // Run: `pnpm bench:load` (about 8 minutes). A benchmark, not a test. Environment:
-// BENCH_LOAD_N (50), BENCH_LOAD_REPEATS (5), BENCH_LOAD_BUSY (20), BENCH_CLUSTER_TS_NODE_ARGS
+// BENCH_LOAD_N (50), BENCH_LOAD_REPEATS (5), BENCH_LOAD_BUSY (20), BENCH_LOAD_JOIN_ONLY=1 (the
+// joins only), BENCH_CLUSTER_TS_NODE_ARGS
 // (extra node flags for serf-ts agents, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
 
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
@@ -51,6 +52,8 @@ const MEMBERS_WINDOWS = 3;
 const LAG_EVENTS = 9;
 const START_CONCURRENCY = 8;
 const POLL_MS = 100;
+/** BENCH_LOAD_JOIN_ONLY=1: the joins only (e.g. to compare node flags for serf-ts agents). */
+const JOIN_ONLY = process.env.BENCH_LOAD_JOIN_ONLY === "1";
 const PROFILING = (process.env.BENCH_CLUSTER_TS_NODE_ARGS ?? "").includes("--cpu-prof");
 const WATCHDOG_MS = 25 * 60_000;
 const HZ = (() => {
@@ -441,7 +444,7 @@ async function main(): Promise<void> {
             `  join ${r + 1}/${REPEATS} ${impl}: ${fmt(run.convergedMs)} ms, ` +
               `${run.stragglers} straggler(s), CPU ${fmt(run.cpuMs)} ms (started in ${startedS.toFixed(0)} s)`,
           );
-          if (r === REPEATS - 1) {
+          if (r === REPEATS - 1 && !JOIN_ONLY) {
             kept.push(cluster);
             keep = true;
           }
@@ -449,6 +452,12 @@ async function main(): Promise<void> {
           if (!keep) await closeCluster(cluster);
         }
       }
+    }
+    if (JOIN_ONLY) {
+      const cpu = (impl: Impl): number =>
+        median(joins.filter((j) => j.impl === impl).map((j) => j.cpuMs));
+      console.log(`join CPU median: go ${fmt(cpu("go"))} ms, ts ${fmt(cpu("ts"))} ms`);
+      return;
     }
     kept = kept.sort((a, b) => a.impl.localeCompare(b.impl));
     await sleep(3_000);
