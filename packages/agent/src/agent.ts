@@ -77,10 +77,8 @@ import { openEventJournal, type PendingJournal } from "./event-handlers/pending-
 import { type EventScript, parseEventScripts } from "./event-handlers/event-filter.ts";
 import { describeEvent, type HandlerEvent } from "./event-handlers/events.ts";
 import { formatGoDurationMs } from "@serf-ts/wire/gocompat";
-import { type AgentHttpOptions, startAgentHttp } from "./http/agent-http.ts";
+import type { AgentHttpOptions } from "./http/agent-http.ts";
 import type { HttpServer } from "./http/http-server.ts";
-import { registerHttpApi } from "./http/api-routes.ts";
-import { registerMetricsRoute } from "./http/metrics-route.ts";
 import { HttpRouter } from "./http/router.ts";
 import { AgentMetrics, type AgentMetricsOptions } from "./metrics/agent-metrics.ts";
 import { invokeEventScript } from "./event-handlers/script-invoker.ts";
@@ -443,7 +441,7 @@ export class Agent implements AgentBackend {
         : undefined;
     log.info("Serf agent starting");
     const clock = options.clock ?? systemClock;
-    const metrics = new AgentMetrics(config, logger, options.metrics);
+    const metrics = await AgentMetrics.create(config, logger, options.metrics);
     let serf: Serf;
     try {
       serf = await Agent.#startSerf(
@@ -516,6 +514,10 @@ export class Agent implements AgentBackend {
     }
     if (config.httpAddr !== "") {
       try {
+        // Loaded only with http_addr: node:http and the API stay out of other agents' heaps.
+        const { registerHttpApi, registerMetricsRoute, startAgentHttp } = await import(
+          "./http/agent-http-routes.ts"
+        );
         if (metrics.registry !== undefined)
           registerMetricsRoute(agent.httpRouter, metrics.registry);
         const log = logger.child("agent.http");

@@ -27,12 +27,7 @@ import type { ScriptInvoker } from "../event-handlers/event-handler-runner.ts";
 import type { Logger } from "../logging/logger.ts";
 import { GoMetrics } from "./go-metrics.ts";
 import { InmemSink } from "./inmem-sink.ts";
-import { createPrometheusRegistry } from "./prometheus-registry.ts";
-import {
-  type ClusterGaugeSource,
-  PrometheusSink,
-  registerClusterGauges,
-} from "./prometheus-sink.ts";
+import type { ClusterGaugeSource } from "./prometheus-sink.ts";
 import { startRuntimeMetrics, type StopRuntimeMetrics } from "./runtime-metrics.ts";
 import { StatsdSink } from "./statsd-sink.ts";
 import { StatsiteSink } from "./statsite-sink.ts";
@@ -66,6 +61,9 @@ export interface AgentMetricsOptions {
   readonly runtimeIntervalMs?: number | undefined;
 }
 
+/** The prom-client side of the export, loaded on demand. */
+type PrometheusExporter = typeof import("./prometheus-exporter.ts");
+
 /** Where the sinks log (`[ERR] agent.metrics: Error connecting to statsd! …`). */
 type ErrorLog = (message: string) => void;
 
@@ -82,7 +80,27 @@ export class AgentMetrics {
   readonly #stopRuntime: StopRuntimeMetrics | undefined;
   #source: (() => ClusterGaugeSource | undefined) | undefined;
 
-  constructor(config: AgentConfig, logger: Logger, options: AgentMetricsOptions = {}) {
+  /**
+   * The agent's sinks; with `http_addr`, prom-client is loaded first (the only asynchronous
+   * step: agents without `http_addr` never load it).
+   */
+  static async create(
+    config: AgentConfig,
+    logger: Logger,
+    options: AgentMetricsOptions = {},
+  ): Promise<AgentMetrics> {
+    const prometheus =
+      config.httpAddr === "" ? undefined : await import("./prometheus-exporter.ts");
+    return new AgentMetrics(config, logger, options, prometheus);
+  }
+
+  /** With `http_addr`, `prometheus` must be given (see `create`). */
+  constructor(
+    config: AgentConfig,
+    logger: Logger,
+    options: AgentMetricsOptions = {},
+    prometheus?: PrometheusExporter,
+  ) {
     const logError: ErrorLog = (m) => logger.log("ERR", "agent.metrics", m);
     const warn: ErrorLog = (m) => logger.log("WARN", "agent.metrics", m);
     this.inmem = new InmemSink({
@@ -105,9 +123,10 @@ export class AgentMetrics {
     });
     const all: MetricsSink[] = [goMetrics];
     if (config.httpAddr !== "") {
-      this.registry = createPrometheusRegistry();
-      all.push(new PrometheusSink(this.registry));
-      registerClusterGauges(this.registry, () => this.#source?.());
+      if (prometheus === undefined) throw new Error("AgentMetrics: http_addr needs `prometheus`");
+      this.registry = prometheus.createPrometheusRegistry();
+      all.push(new prometheus.PrometheusSink(this.registry));
+      prometheus.registerClusterGauges(this.registry, () => this.#source?.());
     }
     this.sink = guardMetricsSink(new FanoutMetricsSink(all), warn);
     const runtimeMs = options.runtimeIntervalMs ?? 1000;
