@@ -28,7 +28,7 @@ const MAX_TRACKED = 1024;
 export class StaleNewsAnswers {
   private readonly ctx: CoreContext;
   private readonly table: MemberTable;
-  /** Accuser name → when we last answered it (at most once per gossip interval). */
+  /** Accuser name → when we last answered it (at most once per probe timeout). */
   private readonly answeredAt = new Map<string, number>();
 
   constructor(ctx: CoreContext, table: MemberTable) {
@@ -47,7 +47,7 @@ export class StaleNewsAnswers {
     if (to === undefined || to.state === DEAD || to.state === LEFT) return;
     const now = ctx.now();
     const last = this.answeredAt.get(accuser);
-    if (last !== undefined && now - last < ctx.options.gossipIntervalMs) return;
+    if (last !== undefined && now - last < ctx.options.probeTimeoutMs) return;
     if (this.answeredAt.size >= MAX_TRACKED) this.answeredAt.clear();
     this.answeredAt.set(accuser, now);
     const me = this.table.self();
