@@ -42,7 +42,10 @@ function run(label, command, args, cwd, prefix) {
       prefixLines(child.stdout, process.stdout, prefix);
       prefixLines(child.stderr, process.stderr, prefix);
     }
+    let settled = false;
     const done = (code) => {
+      if (settled) return;
+      settled = true;
       children.delete(child);
       const s = ((Date.now() - started) / 1000).toFixed(0);
       process.stdout.write(`test-all: ${label} ${code === 0 ? "passed" : "FAILED"} after ${s} s\n`);
@@ -52,7 +55,8 @@ function run(label, command, args, cwd, prefix) {
       process.stderr.write(`test-all: ${label}: ${err.message}\n`);
       done(1);
     });
-    child.on("exit", (code, signal) => done(signal === null ? code : 1));
+    // "close": after the output streams ended, so the verdict is the last line.
+    child.on("close", (code, signal) => done(signal === null ? code : 1));
   });
 }
 
