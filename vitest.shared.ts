@@ -31,7 +31,11 @@ export function packageProject(
   });
 }
 
-/** The reporters used under CI: the default one, plus JSON results in `.vitest-results.json`. */
+/**
+ * The reporters used under CI: the default one, plus JSON results in `.vitest-results.json` (or
+ * the name in `SERF_TS_VITEST_RESULTS`, for a second run in the same directory).
+ */
 function ciReporters(): Record<string, unknown> {
-  return { reporters: ["default", ["json", { outputFile: ".vitest-results.json" }]] };
+  const outputFile = process.env.SERF_TS_VITEST_RESULTS ?? ".vitest-results.json";
+  return { reporters: ["default", ["json", { outputFile }]] };
 }

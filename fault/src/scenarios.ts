@@ -77,6 +77,11 @@ export interface ChaosResult {
   /** ms until every node of side A lists all of B failed (and B all of A); undefined: never. */
   readonly detectAms: number | undefined;
   readonly detectBms: number | undefined;
+  /** The same, over the serf-ts viewers of each side only (undefined: none, or never). */
+  readonly detectTsAms: number | undefined;
+  readonly detectTsBms: number | undefined;
+  /** The slowest viewer of the partition (`name (impl) 12.3 s`, or `never`), for the table. */
+  readonly slowestViewer: string;
   /** ms from the heal until all 8 are alive everywhere; undefined: never (within the bound). */
   readonly healMs: number | undefined;
   readonly floodSent: number;
@@ -214,11 +219,21 @@ export async function chaosTrack(
       await sleep(250);
     }
     const sideTime = (side: FaultNode[]): number | undefined => {
+      if (side.length === 0) return undefined;
       const times = side.map((n) => firstSeen.get(n.name));
       return times.every((t) => t !== undefined) ? Math.max(...(times as number[])) : undefined;
     };
     const detectAms = sideTime(a);
     const detectBms = sideTime(b);
+    const detectTsAms = sideTime(a.filter((n) => n.impl === "ts"));
+    const detectTsBms = sideTime(b.filter((n) => n.impl === "ts"));
+    const slowest = [...c.nodes].sort(
+      (x, y) =>
+        (firstSeen.get(y.name) ?? Number.POSITIVE_INFINITY) -
+        (firstSeen.get(x.name) ?? Number.POSITIVE_INFINITY),
+    )[0] as FaultNode;
+    const slowestMs = firstSeen.get(slowest.name);
+    const slowestViewer = `${slowest.impl}-${slowest.index} ${slowestMs === undefined ? "never" : `${(slowestMs / 1000).toFixed(1)} s`}`;
     net.setRules({ kind: "none" });
     const healed = Date.now();
     let healMs: number | undefined;
@@ -325,6 +340,9 @@ export async function chaosTrack(
     return {
       detectAms,
       detectBms,
+      detectTsAms,
+      detectTsBms,
+      slowestViewer,
       healMs,
       floodSent: names.length,
       floodMissing,

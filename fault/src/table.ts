@@ -36,6 +36,7 @@ export function formatTable(
     ],
     ["partition 4+4: side A lists B failed", (r) => s(r.chaos?.detectAms)],
     ["partition 4+4: side B lists A failed", (r) => s(r.chaos?.detectBms)],
+    ["partition 4+4: slowest viewer (impl-index)", (r) => r.chaos?.slowestViewer ?? "-"],
     ["after heal: all 8 alive everywhere", (r) => s(r.chaos?.healMs)],
     [
       `flood ${d.floodEvents} events / ${d.floodMs / 1000} s, 5 nodes: missing / duplicate handlings`,

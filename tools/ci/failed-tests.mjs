@@ -13,7 +13,8 @@ import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
-const RESULT_FILE = ".vitest-results.json";
+/** `.vitest-results.json`, and `.vitest-results.<run>.json` for a second run in one directory. */
+const isResultFile = (name) => /^\.vitest-results(\.[\w-]+)?\.json$/.test(name);
 const MESSAGE_LINES = 25;
 
 /** Every directory that holds a vitest project: the packages, e2e and fault. */
@@ -23,51 +24,65 @@ function projectDirs() {
   return dirs.filter((d) => existsSync(join(d, "vitest.config.ts")));
 }
 
+function resultFiles(dir) {
+  return readdirSync(dir)
+    .filter(isResultFile)
+    .map((name) => join(dir, name));
+}
+
 function clean() {
-  for (const dir of projectDirs()) rmSync(join(dir, RESULT_FILE), { force: true });
+  for (const dir of projectDirs())
+    for (const file of resultFiles(dir)) rmSync(file, { force: true });
 }
 
 function report() {
   const out = ["", "==== failed tests (tools/ci/failed-tests.mjs) ===="];
   let failed = 0;
   for (const dir of projectDirs()) {
-    const name = relative(root, dir);
-    const file = join(dir, RESULT_FILE);
-    if (!existsSync(file)) {
-      out.push(`${name}: no results (its tests did not finish, or it failed before testing)`);
-      continue;
+    const files = resultFiles(dir);
+    if (files.length === 0) {
+      out.push(
+        `${relative(root, dir)}: no results (its tests did not finish, or failed before testing)`,
+      );
     }
-    let results;
-    try {
-      results = JSON.parse(readFileSync(file, "utf8"));
-    } catch (err) {
-      out.push(`${name}: unreadable results (${err.message})`);
-      continue;
-    }
-    out.push(
-      `${name}: ${results.numFailedTests} failed, ${results.numPassedTests} passed, ` +
-        `${results.numPendingTests} skipped`,
-    );
-    for (const suite of results.testResults ?? []) {
-      const failures = (suite.assertionResults ?? []).filter((t) => t.status === "failed");
-      if (failures.length === 0 && suite.status === "failed") {
-        failed++;
-        out.push(
-          `  FAIL ${relative(root, suite.name)} (the file failed: ${firstLines(suite.message)})`,
-        );
-      }
-      for (const t of failures) {
-        failed++;
-        out.push(
-          `  FAIL ${relative(root, suite.name)} > ${t.fullName} (${Math.round(t.duration ?? 0)} ms)`,
-        );
-        for (const m of t.failureMessages ?? []) out.push(indent(firstLines(m)));
-      }
-    }
+    for (const file of files) failed += reportFile(relative(root, file), out);
   }
   out.push(`==== ${failed} failed test(s) listed; the full output is above ====`);
   process.stdout.write(`${out.join("\n")}\n`);
   process.exit(1);
+}
+
+/** Appends one results file's failures to `out`; returns how many tests failed. */
+function reportFile(name, out) {
+  let results;
+  try {
+    results = JSON.parse(readFileSync(join(root, name), "utf8"));
+  } catch (err) {
+    out.push(`${name}: unreadable results (${err.message})`);
+    return 0;
+  }
+  out.push(
+    `${name}: ${results.numFailedTests} failed, ${results.numPassedTests} passed, ` +
+      `${results.numPendingTests} skipped`,
+  );
+  let failed = 0;
+  for (const suite of results.testResults ?? []) {
+    const failures = (suite.assertionResults ?? []).filter((t) => t.status === "failed");
+    if (failures.length === 0 && suite.status === "failed") {
+      failed++;
+      out.push(
+        `  FAIL ${relative(root, suite.name)} (the file failed: ${firstLines(suite.message)})`,
+      );
+    }
+    for (const t of failures) {
+      failed++;
+      out.push(
+        `  FAIL ${relative(root, suite.name)} > ${t.fullName} (${Math.round(t.duration ?? 0)} ms)`,
+      );
+      for (const m of t.failureMessages ?? []) out.push(indent(firstLines(m)));
+    }
+  }
+  return failed;
 }
 
 function firstLines(text) {

@@ -36,6 +36,7 @@ import {
   updatingAddressLog,
 } from "./log-records.ts";
 import { randomOffset, shuffle } from "./random.ts";
+import { StaleNewsAnswers } from "./stale-news.ts";
 import { Suspicion, suspicionParams } from "./suspicion.ts";
 import type { NodeInfo } from "./types.ts";
 
@@ -139,9 +140,12 @@ export class MemberTable {
   private readonly suspicions = new Map<MemberRecord, SuspicionState>();
   /** Count of records that are alive or suspect (Go `NumMembers`). */
   private live = 0;
+  /** Answers to stale accusations and to indirect pings for down nodes (stale-news.ts). */
+  readonly staleNews: StaleNewsAnswers;
 
   constructor(ctx: CoreContext) {
     this.ctx = ctx;
+    this.staleNews = new StaleNewsAnswers(ctx, this);
   }
 
   /** Number of entries in the list, any state (Go `estNumNodes`). */
@@ -322,7 +326,10 @@ export class MemberTable {
     const ctx = this.ctx;
     const r = this.byName.get(s.node);
     if (r === undefined) return;
-    if (s.incarnation < r.incarnation) return;
+    if (s.incarnation < r.incarnation) {
+      if (r.name === ctx.selfName) this.staleNews.staleAccusation(s.from);
+      return;
+    }
 
     // An existing suspicion: count a confirmation and re-gossip only news.
     const running = this.suspicions.get(r);
@@ -397,7 +404,10 @@ export class MemberTable {
     const ctx = this.ctx;
     const r = this.byName.get(d.node);
     if (r === undefined) return;
-    if (d.incarnation < r.incarnation) return;
+    if (d.incarnation < r.incarnation) {
+      if (r.name === ctx.selfName) this.staleNews.staleAccusation(d.from);
+      return;
+    }
     this.clearSuspicion(r);
     if (isDeadOrLeft(r.state)) return;
 

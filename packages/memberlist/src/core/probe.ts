@@ -337,6 +337,11 @@ export class Prober {
       timer,
     });
     ctx.sendMessage(formatAddress(ind.target, port), ind.node, this.selfPing(localSeqNo, ind.node));
+    this.table.staleNews.indirectPingForDown(
+      this.table.get(ind.node),
+      requester,
+      ind.sourceNode === "" ? undefined : ind.sourceNode,
+    );
   }
 
   /** The relayed ping was not acked in time: drop the handler, nack if asked to. */
