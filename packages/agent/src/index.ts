@@ -146,8 +146,8 @@ export {
   type AgentExit,
   type AgentOptions,
   type AgentUi,
-  toRpcMember,
 } from "./agent.ts";
+export { toRpcMember } from "./agent-rpc-mapping.ts";
 export {
   type AgentCommandIo,
   type AgentSignal,
