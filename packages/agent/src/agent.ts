@@ -21,7 +21,6 @@
 
 import { type Clock, parseAddress, systemClock } from "@serf-ts/memberlist";
 import {
-  AGENT_COALESCING_WINDOWS,
   createCoalescePipeline,
   type QueryResponse,
   type Serf,
@@ -79,6 +78,7 @@ import {
   JoinError,
 } from "./rpc/agent-backend.ts";
 import { RpcServer } from "./rpc/rpc-server.ts";
+import { AGENT_COALESCING_WINDOWS } from "./event-handlers/coalescing-windows.ts";
 
 export type { AgentExit, AgentOptions, AgentUi } from "./agent-options.ts";
 

@@ -7,6 +7,8 @@
  * query IDs) must stay within 2^53. Durations are milliseconds (the wire uses nanoseconds).
  */
 
+import type { MemberEventType } from "../serf/member.ts";
+
 /** A Go `map[string]string` (tags, tag filters, stats sections), in wire order. */
 export type StringMap = ReadonlyMap<string, string>;
 
@@ -152,15 +154,8 @@ export interface Member {
   readonly delegateCur: number;
 }
 
-/** Member status strings. */
-export const MemberStatus = {
-  NONE: "none",
-  ALIVE: "alive",
-  LEAVING: "leaving",
-  LEFT: "left",
-  FAILED: "failed",
-} as const;
-export type MemberStatus = (typeof MemberStatus)[keyof typeof MemberStatus];
+/** Member status strings (the one definition is in `@serf-ts/wire`). */
+export { MemberStatus } from "../serf/member.ts";
 
 /** `members` / `members-filtered` response. */
 export interface MembersResponse {
@@ -199,15 +194,8 @@ export interface CoordinateResponse {
 // ---------------------------------------------------------------------------------------------
 // Stream records
 
-/** Member event names of `stream` records. */
-export const MemberEventType = {
-  JOIN: "member-join",
-  LEAVE: "member-leave",
-  FAILED: "member-failed",
-  UPDATE: "member-update",
-  REAP: "member-reap",
-} as const;
-export type MemberEventType = (typeof MemberEventType)[keyof typeof MemberEventType];
+/** Member event names of `stream` records (the one definition is in `@serf-ts/wire`). */
+export { MemberEventType } from "../serf/member.ts";
 
 /** `stream` record of a (coalesced) member event. */
 export interface MemberEventRecord {

@@ -49,15 +49,7 @@ export const FilterType = {
 } as const;
 export type FilterType = (typeof FilterType)[keyof typeof FilterType];
 
-/** Serf member status as numbered on the wire (inside conflict responses). */
-export const MemberStatusCode = {
-  NONE: 0,
-  ALIVE: 1,
-  LEAVING: 2,
-  LEFT: 3,
-  FAILED: 4,
-} as const;
-export type MemberStatusCode = (typeof MemberStatusCode)[keyof typeof MemberStatusCode];
+export { MemberStatusCode } from "./member.ts";
 
 /** Leave intent (type 0): `LTime`, `Node`, `Prune`. */
 export interface LeaveMessage {
