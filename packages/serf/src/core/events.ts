@@ -9,27 +9,14 @@ import type { MemberlistEvent } from "@serf-ts/memberlist/core";
 import { CoalesceStage, chainStages, type EventStage } from "./coalesce.ts";
 import { MemberEventCoalescer } from "./coalesce-member.ts";
 import { UserEventCoalescer } from "./coalesce-user.ts";
-import type { MemberStatus } from "@serf-ts/wire";
+import type { MemberFields, MemberStatus } from "@serf-ts/wire";
 import { MEMBER_EVENT_TYPES, type MemberEventType } from "@serf-ts/wire";
 
-/** One cluster member as the local node sees it (Go `serf.Member`). Immutable snapshot. */
-export interface Member {
-  readonly name: string;
-  /** Advertised IP, 4 (IPv4) or 16 raw bytes. */
-  readonly addr: Uint8Array;
-  readonly port: number;
-  /** Tags decoded from the node Meta (a legacy Meta reads as `{ role: <meta> }`). */
-  readonly tags: Readonly<Record<string, string>>;
-  readonly status: MemberStatus;
-  /** memberlist protocol range and current version (`PMin`, `PMax`, `PCur`). */
-  readonly protocolMin: number;
-  readonly protocolMax: number;
-  readonly protocolCur: number;
-  /** serf protocol range and current version (`DMin`, `DMax`, `DCur`). */
-  readonly delegateMin: number;
-  readonly delegateMax: number;
-  readonly delegateCur: number;
-}
+/**
+ * One cluster member as the local node sees it (Go `serf.Member`). Immutable snapshot; tags
+ * decoded from the node Meta (a legacy Meta reads as `{ role: <meta> }`).
+ */
+export type Member = MemberFields<Readonly<Record<string, string>>, MemberStatus>;
 
 /** Member event types (Go `EventType` strings; defined once in `@serf-ts/wire`). */
 export type SerfMemberEventType = MemberEventType;

@@ -7,7 +7,7 @@
  * query IDs) must stay within 2^53. Durations are milliseconds (the wire uses nanoseconds).
  */
 
-import type { MemberEventType } from "../serf/member.ts";
+import type { MemberEventType, MemberFields } from "../serf/member.ts";
 
 /** A Go `map[string]string` (tags, tag filters, stats sections), in wire order. */
 export type StringMap = ReadonlyMap<string, string>;
@@ -134,25 +134,11 @@ export interface JoinResponse {
   readonly num: number;
 }
 
-/** A cluster member as the agent reports it. */
-export interface Member {
-  readonly name: string;
-  /** 4 bytes for IPv4, 16 for IPv6. */
-  readonly addr: Uint8Array;
-  /** uint16. */
-  readonly port: number;
-  readonly tags: StringMap;
-  /** `alive`, `leaving`, `left`, `failed` (or `none`); see `MemberStatus`. */
-  readonly status: string;
-  /** memberlist protocol versions (uint8). */
-  readonly protocolMin: number;
-  readonly protocolMax: number;
-  readonly protocolCur: number;
-  /** serf (delegate) protocol versions (uint8). */
-  readonly delegateMin: number;
-  readonly delegateMax: number;
-  readonly delegateCur: number;
-}
+/**
+ * A cluster member as the agent reports it: tags in wire order, status `alive`, `leaving`,
+ * `left`, `failed` (or `none`; see `MemberStatus`).
+ */
+export type Member = MemberFields<StringMap, string>;
 
 /** Member status strings (the one definition is in `@serf-ts/wire`). */
 export { MemberStatus } from "../serf/member.ts";

@@ -47,6 +47,30 @@ export function memberStatusFromCode(code: number): MemberStatus | undefined {
   return BY_CODE[code];
 }
 
+/**
+ * The fields of a member (Go `serf.Member`), shared by its three representations, which differ
+ * only in how tags and status are held: the serf library's `Member` (tags as a record, status
+ * name), the RPC schema's `Member` (tags as an ordered map, status name) and the `SerfMember` of
+ * conflict responses (ordered map, `MemberStatusCode`).
+ */
+export interface MemberFields<Tags, Status> {
+  readonly name: string;
+  /** Advertised IP, 4 (IPv4) or 16 raw bytes. */
+  readonly addr: Uint8Array;
+  /** uint16. */
+  readonly port: number;
+  readonly tags: Tags;
+  readonly status: Status;
+  /** memberlist protocol range and current version (`PMin`, `PMax`, `PCur`; uint8). */
+  readonly protocolMin: number;
+  readonly protocolMax: number;
+  readonly protocolCur: number;
+  /** serf protocol range and current version (`DMin`, `DMax`, `DCur`; uint8). */
+  readonly delegateMin: number;
+  readonly delegateMax: number;
+  readonly delegateCur: number;
+}
+
 /** Member event names (Go `EventType.String()`), as handlers, filters and streams name them. */
 export const MemberEventType = {
   JOIN: "member-join",

@@ -4,6 +4,8 @@
  * `null` where Go distinguishes a nil slice (`c0`) from an empty one (`a0`).
  */
 
+import type { MemberFields } from "./member.ts";
+
 /**
  * Serf message type numbers: the first byte of every serf payload (after memberlist's user
  * message byte `08`). These numbers ARE the protocol: append only, never renumber.
@@ -171,23 +173,11 @@ export interface QueryResponseMessage {
   readonly payload: Uint8Array | null;
 }
 
-/** A serf `Member` as carried in conflict responses. */
-export interface SerfMember {
-  readonly name: string;
-  readonly addr: Uint8Array;
-  /** uint16. */
-  readonly port: number;
-  /** Encoded in the Map's iteration order (Go's is random). */
-  readonly tags: ReadonlyMap<string, string>;
-  /** `MemberStatusCode` (Go `int`). */
-  readonly status: number;
-  readonly protocolMin: number;
-  readonly protocolMax: number;
-  readonly protocolCur: number;
-  readonly delegateMin: number;
-  readonly delegateMax: number;
-  readonly delegateCur: number;
-}
+/**
+ * A serf `Member` as carried in conflict responses: tags encoded in the Map's iteration order
+ * (Go's is random), status a `MemberStatusCode` (Go `int`).
+ */
+export type SerfMember = MemberFields<ReadonlyMap<string, string>, number>;
 
 /**
  * Conflict response (type 6, payload of a `_serf_conflict` response): the responder's view
