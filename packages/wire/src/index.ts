@@ -72,7 +72,7 @@ export type {
 } from "./serf/types.ts";
 export { FilterType, QueryFlag, QueryResponseFlag, SerfMessageType } from "./serf/types.ts";
 // The member vocabulary (status names and codes, member event names), defined once here
-export type { MemberFields } from "./serf/member.ts";
+export type { MemberFields, UserEventFields } from "./serf/member.ts";
 export {
   MEMBER_EVENT_TYPES,
   MemberEventType,

@@ -9,7 +9,7 @@ import type { MemberlistEvent } from "@serf-ts/memberlist/core";
 import { CoalesceStage, chainStages, type EventStage } from "./coalesce.ts";
 import { MemberEventCoalescer } from "./coalesce-member.ts";
 import { UserEventCoalescer } from "./coalesce-user.ts";
-import type { MemberFields, MemberStatus } from "@serf-ts/wire";
+import type { MemberFields, MemberStatus, UserEventFields } from "@serf-ts/wire";
 import { MEMBER_EVENT_TYPES, type MemberEventType } from "@serf-ts/wire";
 
 /**
@@ -34,15 +34,8 @@ export interface SerfMemberEvent {
 }
 
 /** A user event (Go `UserEvent`). */
-export interface SerfUserEvent {
+export interface SerfUserEvent extends UserEventFields<Uint8Array> {
   readonly type: "user";
-  readonly name: string;
-  /** Empty when the sender sent none. */
-  readonly payload: Uint8Array;
-  /** Event-clock LTime. */
-  readonly lTime: number;
-  /** The sender allowed coalescing (`CC`). */
-  readonly coalesce: boolean;
 }
 
 /**

@@ -7,7 +7,7 @@
  * query IDs) must stay within 2^53. Durations are milliseconds (the wire uses nanoseconds).
  */
 
-import type { MemberEventType, MemberFields } from "../serf/member.ts";
+import type { MemberEventType, MemberFields, UserEventFields } from "../serf/member.ts";
 
 /** A Go `map[string]string` (tags, tag filters, stats sections), in wire order. */
 export type StringMap = ReadonlyMap<string, string>;
@@ -190,12 +190,8 @@ export interface MemberEventRecord {
 }
 
 /** `stream` record of a user event. */
-export interface UserEventRecord {
+export interface UserEventRecord extends UserEventFields<Uint8Array | null> {
   readonly event: "user";
-  readonly lTime: number;
-  readonly name: string;
-  readonly payload: Uint8Array | null;
-  readonly coalesce: boolean;
 }
 
 /** `stream` record of a query; answer it with `respond` and `id`. */

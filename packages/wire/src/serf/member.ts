@@ -89,3 +89,18 @@ export const MEMBER_EVENT_TYPES = [
   MemberEventType.UPDATE,
   MemberEventType.REAP,
 ] as const;
+
+/**
+ * The fields of a delivered user event, shared by the serf library's event (`payload` empty
+ * when none was sent), the agent's RPC backend event and the RPC `stream` record (`payload`
+ * `null` for none, as Go's nil slice). The gossip message (`UserEventMessage`, with Go's `cc`)
+ * and the handler scripts' input are the other two stages a user event passes through.
+ */
+export interface UserEventFields<Payload extends Uint8Array | null> {
+  readonly name: string;
+  readonly payload: Payload;
+  /** Lamport time of the event clock. */
+  readonly lTime: number;
+  /** The sender allowed coalescing (Go `CC`). */
+  readonly coalesce: boolean;
+}
