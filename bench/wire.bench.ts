@@ -1,20 +1,18 @@
 // Micro-benchmark of @serf-ts/wire: encode/decode, compress, CRC and seal/open throughput in
 // messages per second. Run with `pnpm bench` (a benchmark, not a test: nothing here asserts).
 import { randomBytes } from "node:crypto";
+import { type AliveMessage, Keyring, type PingMessage } from "@serf-ts/wire";
 import {
-  type AliveMessage,
   crc32,
   decodeMessage,
   decodePacket,
   encodeMessage,
   encodePacket,
-  Keyring,
   lzwCompress,
   lzwDecompress,
   openPacket,
-  type PingMessage,
   sealPacket,
-} from "@serf-ts/wire";
+} from "@serf-ts/wire/codec";
 
 interface Row {
   readonly name: string;

@@ -3,17 +3,16 @@
  * `process`) and exit codes, on random loopback addresses.
  */
 
-import { randomInt } from "node:crypto";
 import { EventEmitter } from "node:events";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { randomLoopbackIp } from "@serf-ts/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Agent } from "./agent.ts";
 import { type AgentCommandIo, runAgentCommand } from "./agent-command.ts";
 import { AGENT_HELP } from "./agent-help.ts";
 import { openSyslogSink } from "./agent-syslog.ts";
+import { testAddrs } from "./agent-test-config.harness.ts";
 
 let dir: string;
 const agents = new Set<Agent>();
@@ -26,10 +25,6 @@ afterEach(async () => {
   agents.clear();
   rmSync(dir, { recursive: true, force: true });
 });
-
-function randomPort(): number {
-  return randomInt(20_000, 60_000);
-}
 
 interface TestIo extends AgentCommandIo {
   readonly signals: EventEmitter;
@@ -75,11 +70,6 @@ async function waitFor(what: string, check: () => boolean, timeoutMs = 10_000): 
   }
 }
 
-function addrs(): { ip: string; bind: string; rpc: string } {
-  const ip = randomLoopbackIp();
-  return { ip, bind: `${ip}:${randomPort()}`, rpc: `${ip}:${randomPort()}` };
-}
-
 /** Starts the command and waits for the log stream banner. */
 async function startCommand(args: string[], io = testIo()) {
   const exit = runAgentCommand(args, io);
@@ -94,7 +84,7 @@ async function startCommand(args: string[], io = testIo()) {
 
 describe("runAgentCommand", () => {
   it("prints Go's banner, streams logs, and leaves gracefully on SIGINT (exit 0)", async () => {
-    const { ip, bind, rpc } = addrs();
+    const { ip, bind, rpc } = await testAddrs();
     const { io, exit } = await startCommand([
       "-node=c1",
       `-bind=${bind}`,
@@ -145,7 +135,7 @@ describe("runAgentCommand", () => {
   });
 
   it("exits 1 without leaving on SIGTERM, and 0 with leave_on_terminate", async () => {
-    const a = addrs();
+    const a = await testAddrs();
     const first = await startCommand(["-node=t1", `-bind=${a.bind}`, `-rpc-addr=${a.rpc}`]);
     first.io.signals.emit("SIGTERM");
     expect(await first.exit).toBe(1);
@@ -158,7 +148,7 @@ describe("runAgentCommand", () => {
       conf,
       JSON.stringify({ leave_on_terminate: true, skip_leave_on_interrupt: true }),
     );
-    const b = addrs();
+    const b = await testAddrs();
     const second = await startCommand([
       `-config-file=${conf}`,
       "-node=t2",
@@ -171,7 +161,7 @@ describe("runAgentCommand", () => {
       "==> Caught signal: terminated\n==> Gracefully shutting down agent...\n",
     );
 
-    const c = addrs();
+    const c = await testAddrs();
     const third = await startCommand([
       `-config-file=${conf}`,
       "-node=t3",
@@ -184,7 +174,7 @@ describe("runAgentCommand", () => {
   });
 
   it("a second signal during the graceful leave exits 1 at once", async () => {
-    const a = addrs();
+    const a = await testAddrs();
     const { io, exit } = await startCommand(["-node=d1", `-bind=${a.bind}`, `-rpc-addr=${a.rpc}`]);
     io.signals.emit("SIGINT");
     await waitFor("the leave", () => io.out().includes("Gracefully shutting down agent..."));
@@ -198,7 +188,7 @@ describe("runAgentCommand", () => {
     const { mkdirSync } = await import("node:fs");
     mkdirSync(confDir);
     writeFileSync(join(confDir, "a.json"), JSON.stringify({ tags: { v: "1" } }));
-    const a = addrs();
+    const a = await testAddrs();
     const { io, exit } = await startCommand([
       `-config-dir=${confDir}`,
       "-node=h1",
@@ -250,7 +240,7 @@ describe("runAgentCommand", () => {
     expect(io.out()).toBe("==> Invalid bind address: address tcp/x: unknown port\n");
 
     io = testIo();
-    const role = addrs();
+    const role = await testAddrs();
     const run = runAgentCommand(
       [
         "-role=db",
@@ -273,7 +263,7 @@ describe("runAgentCommand", () => {
   });
 
   it("fails the start join with Go's error text (exit 1)", async () => {
-    const a = addrs();
+    const a = await testAddrs();
     const io = testIo();
     const code = await runAgentCommand(
       ["-node=j1", `-bind=${a.bind}`, `-rpc-addr=${a.rpc}`, `-join=${a.ip}:1`],
@@ -290,7 +280,7 @@ describe("runAgentCommand", () => {
   });
 
   it("exits 1 when retry join gives up", async () => {
-    const a = addrs();
+    const a = await testAddrs();
     const io = testIo();
     const code = await runAgentCommand(
       [

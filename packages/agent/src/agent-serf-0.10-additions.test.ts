@@ -6,13 +6,13 @@
 
 import { randomInt } from "node:crypto";
 import { type NetworkInterfaceInfo, networkInterfaces } from "node:os";
-import { randomLoopbackIp } from "@serf-ts/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import { Agent, type AgentOptions } from "./agent.ts";
-import { type AgentConfig, defaultConfig } from "./config/agent-config.ts";
+import type { AgentConfig } from "./config/agent-config.ts";
 import { decodeConfig } from "./config/decode-config.ts";
 import { readConfig } from "./config/read-config.ts";
 import { loopbackMdnsSocketOptions } from "./discovery/mdns-common.ts";
+import { testConfig as sharedTestConfig } from "./agent-test-config.harness.ts";
 
 const running = new Set<Agent>();
 afterEach(async () => {
@@ -20,15 +20,8 @@ afterEach(async () => {
   running.clear();
 });
 
-function testConfig(overrides: Partial<AgentConfig> = {}): AgentConfig {
-  const ip = randomLoopbackIp();
-  return {
-    ...defaultConfig("node"),
-    bindAddr: `${ip}:${randomInt(20_000, 60_000)}`,
-    rpcAddr: `${ip}:${randomInt(20_000, 60_000)}`,
-    profile: "local",
-    ...overrides,
-  };
+function testConfig(overrides: Partial<AgentConfig> = {}): Promise<AgentConfig> {
+  return sharedTestConfig("node", overrides);
 }
 
 async function start(config: AgentConfig, options: AgentOptions = {}): Promise<Agent> {
@@ -55,21 +48,26 @@ describe("validate_node_names (Serf 0.9.5)", () => {
   it("refuses a bad node name with Go's message when on, accepts it when off", async () => {
     expect(decodeConfig(Buffer.from('{"validate_node_names": true}')).validateNodeNames).toBe(true);
     await expect(
-      Agent.create(testConfig({ nodeName: "web_1", validateNodeNames: true }), { rpc: false }),
+      Agent.create(await testConfig({ nodeName: "web_1", validateNodeNames: true }), {
+        rpc: false,
+      }),
     ).rejects.toThrow(
       "Failed to start the Serf agent: Error creating Serf: Node name contains invalid " +
         "characters web_1 , Valid characters include all alpha-numerics and dashes and '.' ",
     );
     await expect(
-      Agent.create(testConfig({ nodeName: "a".repeat(129), validateNodeNames: true }), {
+      Agent.create(await testConfig({ nodeName: "a".repeat(129), validateNodeNames: true }), {
         rpc: false,
       }),
     ).rejects.toThrow("Node name is 129 characters. Valid length is between 1 and 128 characters");
-    const ok = await start(testConfig({ nodeName: "web_1" }), { rpc: false });
+    const ok = await start(await testConfig({ nodeName: "web_1" }), { rpc: false });
     expect(ok.members()[0]?.name).toBe("web_1");
-    const valid = await start(testConfig({ nodeName: "web-1.dc1", validateNodeNames: true }), {
-      rpc: false,
-    });
+    const valid = await start(
+      await testConfig({ nodeName: "web-1.dc1", validateNodeNames: true }),
+      {
+        rpc: false,
+      },
+    );
     expect(valid.members()[0]?.name).toBe("web-1.dc1");
   });
 });
@@ -114,14 +112,17 @@ describe("mdns settings (Serf 0.10.2)", () => {
     const onLoopback = { ...loopbackMdnsSocketOptions(port), pollIntervalMs: 300 };
     // b's socket options name no interface: only its mdns-iface can put its queries on lo.
     const { multicastInterface: _unused, ...noInterface } = onLoopback;
-    const a = await start(testConfig({ nodeName: "a", discover: cluster }), {
+    const a = await start(await testConfig({ nodeName: "a", discover: cluster }), {
       rpc: false,
       mdns: onLoopback,
     });
-    const b = await start(testConfig({ nodeName: "b", discover: cluster, mdnsInterface: "lo" }), {
-      rpc: false,
-      mdns: noInterface,
-    });
+    const b = await start(
+      await testConfig({ nodeName: "b", discover: cluster, mdnsInterface: "lo" }),
+      {
+        rpc: false,
+        mdns: noInterface,
+      },
+    );
     await waitFor(
       "the mDNS join",
       () => a.members().length === 2 && b.members().length === 2,
@@ -134,7 +135,7 @@ describe("mdns settings (Serf 0.10.2)", () => {
       fake0: [{ ...(lo[0] as NetworkInterfaceInfo), address: "198.51.100.7", internal: false }],
     });
     await expect(
-      start(testConfig({ nodeName: "c", discover: cluster, mdnsInterface: "fake0" }), {
+      start(await testConfig({ nodeName: "c", discover: cluster, mdnsInterface: "fake0" }), {
         rpc: false,
         mdns: noInterface,
         networkInterfaces: fake,
@@ -147,11 +148,11 @@ describe("mdns settings (Serf 0.10.2)", () => {
       const cluster = `c${randomInt(1_000_000)}`;
       const mdns = { ...loopbackMdnsSocketOptions(randomInt(20_000, 60_000)), pollIntervalMs: 300 };
       const a = await start(
-        testConfig({ nodeName: "a", discover: cluster, mdnsDisableIPv4: disableA }),
+        await testConfig({ nodeName: "a", discover: cluster, mdnsDisableIPv4: disableA }),
         { rpc: false, mdns },
       );
       const b = await start(
-        testConfig({ nodeName: "b", discover: cluster, mdnsDisableIPv4: disableB }),
+        await testConfig({ nodeName: "b", discover: cluster, mdnsDisableIPv4: disableB }),
         { rpc: false, mdns },
       );
       return { a, b };

@@ -16,13 +16,14 @@ import {
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { randomLoopbackIp } from "@serf-ts/testkit";
+import { freePort, randomLoopbackIp } from "@serf-ts/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Agent, type AgentOptions, type AgentUi } from "./agent.ts";
 import { AgentError } from "./agent-errors.ts";
-import { type AgentConfig, defaultConfig, tagRecord } from "./config/agent-config.ts";
+import { type AgentConfig, tagRecord } from "./config/agent-config.ts";
 import { loopbackMdnsSocketOptions } from "./discovery/mdns-common.ts";
 import type { AgentEvent } from "./rpc/agent-backend.ts";
+import { testConfig as sharedTestConfig } from "./agent-test-config.harness.ts";
 
 let dir: string;
 const running = new Set<Agent>();
@@ -36,19 +37,8 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function randomPort(): number {
-  return randomInt(20_000, 60_000);
-}
-
-function testConfig(overrides: Partial<AgentConfig> = {}): AgentConfig {
-  const ip = randomLoopbackIp();
-  return {
-    ...defaultConfig("node"),
-    bindAddr: `${ip}:${randomPort()}`,
-    rpcAddr: `${ip}:${randomPort()}`,
-    profile: "local",
-    ...overrides,
-  };
+function testConfig(overrides: Partial<AgentConfig> = {}): Promise<AgentConfig> {
+  return sharedTestConfig("node", overrides);
 }
 
 /** Captured console of an agent. */
@@ -117,7 +107,7 @@ function ipOf(addr: string): string {
 
 describe("Agent", () => {
   it("starts serf from the config and prints Go's start-up lines", async () => {
-    const config = testConfig({ nodeName: "solo", tags: tagRecord({ role: "web" }) });
+    const config = await testConfig({ nodeName: "solo", tags: tagRecord({ role: "web" }) });
     const { agent, out } = await start(config);
     expect(out.text.split("\n").filter((l) => l.startsWith("==> "))).toEqual([
       "==> Starting Serf agent...",
@@ -150,13 +140,15 @@ describe("Agent", () => {
       '{ echo "EVENT=$SERF_EVENT SELF=$SERF_SELF_NAME ROLE=$SERF_SELF_ROLE TAG=$SERF_TAG_MY_TAG_X"; cat; } >> "$OUT_DIR/$SERF_SELF_NAME.joins"',
     );
     const a = await start(
-      testConfig({
+      await testConfig({
         nodeName: "a",
         tags: tagRecord({ role: "web", "my-tag.x": "1" }),
         eventHandlers: [`member-join=${join}`],
       }),
     );
-    const b = await start(testConfig({ nodeName: "b", eventHandlers: [`member-join=${join}`] }));
+    const b = await start(
+      await testConfig({ nodeName: "b", eventHandlers: [`member-join=${join}`] }),
+    );
     expect(await b.agent.join([a.agent.serf.localAddress], false)).toBe(1);
     expect(b.out.text).toContain(
       `[INFO] agent: joining: [${a.agent.serf.localAddress}] replay: false\n`,
@@ -199,9 +191,12 @@ describe("Agent", () => {
       "pong.sh",
       'printf "pong from %s: " "$SERF_SELF_NAME"; cat; echo "$SERF_QUERY_NAME" >&2',
     );
-    const a = await start(testConfig({ nodeName: "a" }));
+    const a = await start(await testConfig({ nodeName: "a" }));
     const b = await start(
-      testConfig({ nodeName: "b", eventHandlers: [`user:deploy=${user}`, `query:ping=${pong}`] }),
+      await testConfig({
+        nodeName: "b",
+        eventHandlers: [`user:deploy=${user}`, `query:ping=${pong}`],
+      }),
     );
     await b.agent.join([a.agent.serf.localAddress], false);
     await waitFor("both members", () => a.agent.members().length === 2);
@@ -240,7 +235,7 @@ describe("Agent", () => {
     // Too big an answer: Go's warning, nothing sent.
     script("big.sh", "head -c 2000 /dev/zero | tr '\\0' x");
     const big = await start(
-      testConfig({ nodeName: "big", eventHandlers: [`query:big=${join(dir, "big.sh")}`] }),
+      await testConfig({ nodeName: "big", eventHandlers: [`query:big=${join(dir, "big.sh")}`] }),
     );
     await big.agent.join([a.agent.serf.localAddress], false);
     const q2 = a.agent.query({
@@ -279,16 +274,19 @@ describe("Agent", () => {
       "join.sh",
       'cat >> "$OUT_DIR/joins.txt"; echo "--" >> "$OUT_DIR/joins.txt"',
     );
-    const a = await start(testConfig({ nodeName: "a", eventHandlers: [`member-join=${join}`] }), {
-      coalescing: {
-        coalescePeriodMs: 3000,
-        quiescentPeriodMs: 1000,
-        userCoalescePeriodMs: 3000,
-        userQuiescentPeriodMs: 1000,
+    const a = await start(
+      await testConfig({ nodeName: "a", eventHandlers: [`member-join=${join}`] }),
+      {
+        coalescing: {
+          coalescePeriodMs: 3000,
+          quiescentPeriodMs: 1000,
+          userCoalescePeriodMs: 3000,
+          userQuiescentPeriodMs: 1000,
+        },
       },
-    });
-    const b = await start(testConfig({ nodeName: "b" }));
-    const c = await start(testConfig({ nodeName: "c" }));
+    );
+    const b = await start(await testConfig({ nodeName: "b" }));
+    const c = await start(await testConfig({ nodeName: "c" }));
     await Promise.all([
       b.agent.join([a.agent.serf.localAddress], false),
       c.agent.join([a.agent.serf.localAddress], false),
@@ -315,7 +313,7 @@ describe("Agent", () => {
 
   it("keeps tags in the tags file and restores them", async () => {
     const tagsFile = join(dir, "tags.json");
-    const config = testConfig({ nodeName: "t", tagsFile });
+    const config = await testConfig({ nodeName: "t", tagsFile });
     const first = await start(config);
     expect(existsSync(tagsFile)).toBe(false);
     await first.agent.setTags(
@@ -336,16 +334,13 @@ describe("Agent", () => {
     expect(readFileSync(tagsFile, "utf8")).toBe('{\n  "role": "db"\n}');
     await first.agent.shutdown();
 
-    const second = await start({
-      ...config,
-      bindAddr: testConfig().bindAddr,
-      rpcAddr: testConfig().rpcAddr,
-    });
+    const fresh = await testConfig();
+    const second = await start({ ...config, bindAddr: fresh.bindAddr, rpcAddr: fresh.rpcAddr });
     expect(second.agent.serf.localMember().tags).toEqual({ role: "db" });
     expect(second.out.text).toContain(`[INFO] agent: Restored 1 tag(s) from ${tagsFile}\n`);
 
     await expect(
-      Agent.create(testConfig({ tagsFile, tags: tagRecord({ x: "1" }) }), { rpc: false }),
+      Agent.create(await testConfig({ tagsFile, tags: tagRecord({ x: "1" }) }), { rpc: false }),
     ).rejects.toThrow(
       new AgentError(
         "SERF_ERR_AGENT_SETUP",
@@ -355,9 +350,9 @@ describe("Agent", () => {
   });
 
   it("rejoins from the snapshot after a crash, not after a leave unless -rejoin", async () => {
-    const a = await start(testConfig({ nodeName: "a" }));
+    const a = await start(await testConfig({ nodeName: "a" }));
     const snapshotPath = join(dir, "b.snapshot");
-    const bConfig = testConfig({ nodeName: "b", snapshotPath });
+    const bConfig = await testConfig({ nodeName: "b", snapshotPath });
     const b1 = await start(bConfig);
     await b1.agent.join([a.agent.serf.localAddress], false);
     await b1.agent.shutdown(); // no leave: like kill -9
@@ -391,7 +386,7 @@ describe("Agent", () => {
   it("reloads handlers, log level and tags", async () => {
     const one = script("one.sh", 'echo "one $SERF_USER_EVENT" >> "$OUT_DIR/reload.txt"');
     const two = script("two.sh", 'echo "two $SERF_USER_EVENT" >> "$OUT_DIR/reload.txt"');
-    const config = testConfig({
+    const config = await testConfig({
       nodeName: "r",
       eventHandlers: [`user=${one}`],
       tags: tagRecord({ v: "1" }),
@@ -427,19 +422,19 @@ describe("Agent", () => {
     // RPC address in use.
     const ip = randomLoopbackIp();
     const blocker: Server = createServer();
-    const port = randomPort();
+    const port = await freePort(ip, { udp: true });
     await new Promise<void>((resolve) => blocker.listen(port, ip, resolve));
     try {
-      const config = testConfig({ rpcAddr: `${ip}:${port}` });
+      const config = await testConfig({ rpcAddr: `${ip}:${port}` });
       await expect(Agent.create(config)).rejects.toThrow(
         `Error starting RPC listener: listen tcp ${ip}:${port}: bind: address already in use`,
       );
       // The gossip port was released again.
-      const again = await start({ ...config, rpcAddr: testConfig().rpcAddr });
+      const again = await start({ ...config, rpcAddr: (await testConfig()).rpcAddr });
       await again.agent.shutdown();
 
       // Gossip address in use.
-      const inUse = testConfig({ bindAddr: `${ip}:${port}` });
+      const inUse = await testConfig({ bindAddr: `${ip}:${port}` });
       await expect(Agent.create(inUse, { rpc: false })).rejects.toThrow(
         "Failed to start the Serf agent: Error creating Serf: Failed to create memberlist: Could " +
           "not set up network transport: failed to obtain an address: Failed to start TCP " +
@@ -471,7 +466,10 @@ describe("Agent", () => {
       ],
     });
     const picked = await start(
-      testConfig({ interface: "lo", bindAddr: `0.0.0.0:${randomPort()}` }),
+      await testConfig({
+        interface: "lo",
+        bindAddr: `0.0.0.0:${await freePort("0.0.0.0", { udp: true })}`,
+      }),
       {
         rpc: false,
         networkInterfaces: ifaces,
@@ -481,38 +479,38 @@ describe("Agent", () => {
     expect(picked.agent.bindAddr).toMatch(/^127\.0\.0\.1:\d+$/);
     await picked.agent.shutdown();
     await expect(
-      Agent.create(testConfig({ interface: "lo", bindAddr: "127.0.0.11:0" }), {
+      Agent.create(await testConfig({ interface: "lo", bindAddr: "127.0.0.11:0" }), {
         rpc: false,
         networkInterfaces: ifaces,
       }),
     ).rejects.toThrow("Interface 'lo' has no '127.0.0.11' address");
 
-    await expect(Agent.create(testConfig({ protocol: 9 }), { rpc: false })).rejects.toThrow(
+    await expect(Agent.create(await testConfig({ protocol: 9 }), { rpc: false })).rejects.toThrow(
       "Failed to start the Serf agent: Error creating Serf: Protocol version '9' too high. Must be in range: [2, 5]",
     );
     await expect(
-      Agent.create(testConfig({ encryptKey: "aGVsbG8=" }), { rpc: false }),
+      Agent.create(await testConfig({ encryptKey: "aGVsbG8=" }), { rpc: false }),
     ).rejects.toThrow(
       "Failed to start the Serf agent: Error creating Serf: Failed to create memberlist: key size must be 16, 24 or 32 bytes",
     );
-    await expect(Agent.create(testConfig({ encryptKey: "!!" }), { rpc: false })).rejects.toThrow(
-      "Invalid encryption key: illegal base64 data at input byte 0",
-    );
-    await expect(Agent.create(testConfig({ profile: "fast" }), { rpc: false })).rejects.toThrow(
-      "Unknown profile: fast",
-    );
+    await expect(
+      Agent.create(await testConfig({ encryptKey: "!!" }), { rpc: false }),
+    ).rejects.toThrow("Invalid encryption key: illegal base64 data at input byte 0");
+    await expect(
+      Agent.create(await testConfig({ profile: "fast" }), { rpc: false }),
+    ).rejects.toThrow("Unknown profile: fast");
     const keyring = join(dir, "keyring.json");
     writeFileSync(keyring, "[]");
     await expect(
-      Agent.create(testConfig({ keyringFile: keyring }), { rpc: false }),
+      Agent.create(await testConfig({ keyringFile: keyring }), { rpc: false }),
     ).rejects.toThrow("Failed to setup the Serf agent: Keyring file contains no keys");
     await expect(
-      Agent.create(testConfig({ keyringFile: join(dir, "nope.json") }), { rpc: false }),
+      Agent.create(await testConfig({ keyringFile: join(dir, "nope.json") }), { rpc: false }),
     ).rejects.toThrow(
       `Failed to setup the Serf agent: stat ${join(dir, "nope.json")}: no such file or directory`,
     );
     await expect(
-      Agent.create(testConfig({ interface: "lo", bindAddr: "127.0.0.1:0" }), {
+      Agent.create(await testConfig({ interface: "lo", bindAddr: "127.0.0.1:0" }), {
         rpc: false,
         networkInterfaces: () => ({ lo: [] }),
       }),
@@ -522,7 +520,7 @@ describe("Agent", () => {
   it("encrypts with a keyring file and reports it", async () => {
     const keyring = join(dir, "keyring.json");
     writeFileSync(keyring, '[\n  "T9jncgl9mbLus+baTTa7q7nPSUrXwbDi2dhbtqir37s="\n]');
-    const { agent, out } = await start(testConfig({ keyringFile: keyring }));
+    const { agent, out } = await start(await testConfig({ keyringFile: keyring }));
     expect(agent.encrypted).toBe(true);
     expect(out.text).toContain(`[INFO] agent: Restored keyring with 1 keys from ${keyring}\n`);
     const listed = await agent.listKeys();
@@ -538,9 +536,12 @@ describe("Agent", () => {
 
   it("joins agents found through mDNS (-discover), on loopback multicast", async () => {
     const cluster = `c${randomInt(1_000_000)}`;
-    const mdns = { ...loopbackMdnsSocketOptions(randomPort()), pollIntervalMs: 300 };
-    const a = await start(testConfig({ nodeName: "a", discover: cluster }), { mdns });
-    const b = await start(testConfig({ nodeName: "b", discover: cluster }), { mdns });
+    const mdns = {
+      ...loopbackMdnsSocketOptions(await freePort("0.0.0.0", { udp: true })),
+      pollIntervalMs: 300,
+    };
+    const a = await start(await testConfig({ nodeName: "a", discover: cluster }), { mdns });
+    const b = await start(await testConfig({ nodeName: "b", discover: cluster }), { mdns });
     await waitFor(
       "the mDNS join",
       () => a.agent.members().length === 2 && b.agent.members().length === 2,
@@ -553,7 +554,7 @@ describe("Agent", () => {
   it("gives up retry join after retry_max_attempts + 1 rounds", async () => {
     const closed = `${randomLoopbackIp()}:1`;
     const { agent, out } = await start(
-      testConfig({ retryJoin: [closed], retryMaxAttempts: 2, retryIntervalMs: 100 }),
+      await testConfig({ retryJoin: [closed], retryMaxAttempts: 2, retryIntervalMs: 100 }),
     );
     expect(await agent.startRetryJoin()).toBe(false);
     expect(await agent.done).toEqual({ reason: "retry-join-failed" });

@@ -19,30 +19,17 @@
  * query` … of the Go CLI work against it. Failures carry Go's texts (see `AgentError`).
  */
 
-import { readFileSync } from "node:fs";
+import { type Clock, parseAddress, systemClock } from "@serf-ts/memberlist";
 import {
-  availableParallelism,
-  cpus,
-  type NetworkInterfaceInfo,
-  networkInterfaces as osNetworkInterfaces,
-} from "node:os";
-import { type Clock, ipFromBytes, parseAddress, systemClock } from "@serf-ts/memberlist";
-import {
-  AGENT_COALESCING_WINDOWS,
-  type CoalescingWindows,
   createCoalescePipeline,
-  TimedStage,
-  type KeyOperationResult,
-  type Member as SerfMember,
-  parseSnapshot,
   type QueryResponse,
-  Serf,
+  type Serf,
   type SerfDriverEvent,
   type SerfEvent,
-  type SerfMemberEvent,
-  type SerfOptions,
+  TimedStage,
 } from "@serf-ts/serf";
 import { utf8Decode } from "@serf-ts/wire";
+import { formatGoDurationMs, goQuote } from "@serf-ts/wire/gocompat";
 import {
   type QueryRequest,
   type Member as RpcMember,
@@ -51,204 +38,51 @@ import {
   type StringMap,
   tagsLimitError,
 } from "@serf-ts/wire/rpc";
-import { AgentFileError, loadKeyringFile, loadTagsFile, writeTagsFile } from "./agent-files.ts";
+import { networkInterfaces as osNetworkInterfaces } from "node:os";
 import {
   AgentError,
   AgentErrorCode,
   errorText,
   goJoinErrorText,
-  goSerfCreateErrorText,
   goStringSlice,
 } from "./agent-errors.ts";
-import { libraryLogger } from "./agent-log-bridge.ts";
+import { dispatchedEvent, INTERNAL_QUERY_PREFIX, logMemberEvent } from "./agent-event-dispatch.ts";
+import { AgentFileError, loadKeyringFile, loadTagsFile, writeTagsFile } from "./agent-files.ts";
+import type { AgentExit, AgentOptions, AgentUi } from "./agent-options.ts";
+import { mapResponses, toKeyResult, toRpcCoordinate, toRpcMember } from "./agent-rpc-mapping.ts";
+import { resolveAgentSetup, startAgentSerf } from "./agent-setup.ts";
+import { agentStats } from "./agent-stats.ts";
 import { type AgentConfig, type Tags, tagRecord } from "./config/agent-config.ts";
-import {
-  checkAdvertiseAddr,
-  checkBindAddr,
-  checkProfile,
-  decodeEncryptKey,
-  formatResolvedAddr,
-} from "./config/setup-checks.ts";
-import type { AgentMdns, AgentMdnsOptions } from "./discovery/agent-mdns.ts";
+import { formatResolvedAddr } from "./config/setup-checks.ts";
+import type { AgentMdns } from "./discovery/agent-mdns.ts";
 import { mdnsInterfaceAddress } from "./discovery/mdns-common.ts";
 import { DurableEventPipeline } from "./event-handlers/durable-event-pipeline.ts";
-import { EventHandlerRunner } from "./event-handlers/event-handler-runner.ts";
-import { openEventJournal, type PendingJournal } from "./event-handlers/pending-journal.ts";
 import { type EventScript, parseEventScripts } from "./event-handlers/event-filter.ts";
-import { describeEvent, type HandlerEvent } from "./event-handlers/events.ts";
-import { formatGoDurationMs } from "@serf-ts/wire/gocompat";
-import type { AgentHttpOptions } from "./http/agent-http.ts";
+import { EventHandlerRunner } from "./event-handlers/event-handler-runner.ts";
+import { describeEvent } from "./event-handlers/events.ts";
+import { openEventJournal, type PendingJournal } from "./event-handlers/pending-journal.ts";
+import { invokeEventScript } from "./event-handlers/script-invoker.ts";
 import type { HttpServer } from "./http/http-server.ts";
 import { HttpRouter } from "./http/router.ts";
-import { AgentMetrics, type AgentMetricsOptions } from "./metrics/agent-metrics.ts";
-import { invokeEventScript } from "./event-handlers/script-invoker.ts";
-import { canonicalIP, type HostLookup } from "./gocompat/net.ts";
-import { goQuote } from "@serf-ts/wire/gocompat";
 import { checkLogLevel, type LogLevel } from "./logging/log-level.ts";
 import { type ComponentLogger, Logger, type LogOutput } from "./logging/logger.ts";
+import { AgentMetrics } from "./metrics/agent-metrics.ts";
 import {
   type AgentBackend,
   type AgentEvent,
   type AgentKeyResult,
   type AgentQuery,
-  type AgentQueryResponse,
   JoinError,
 } from "./rpc/agent-backend.ts";
-import { RpcServer, type RpcServerOptions } from "./rpc/rpc-server.ts";
+import { RpcServer } from "./rpc/rpc-server.ts";
+import { AGENT_COALESCING_WINDOWS } from "./event-handlers/coalescing-windows.ts";
 
-/** The `==> ` console of the agent command (Go's prefixed `cli.Ui`). */
-export interface AgentUi {
-  /** A status line: `==> message`. */
-  output(message: string): void;
-  /** An indented line: `    message` (an empty message prints an empty line). */
-  info(message: string): void;
-  /** An error: `==> message`. */
-  error(message: string): void;
-}
-
-/** Why `Agent.done` resolved. */
-export interface AgentExit {
-  /**
-   * `shutdown`: the agent shut down (RPC `leave`, serf shut itself down, or `shutdown()`);
-   * the agent command exits 0. `retry-join-failed`: `retry_max_attempts` rounds of retry join
-   * failed; the agent still runs, the command shuts it down and exits 1.
-   */
-  readonly reason: "shutdown" | "retry-join-failed";
-}
-
-/** Everything `Agent.create` takes besides the configuration. All optional. */
-export interface AgentOptions {
-  /**
-   * The agent's logger (console filter, `monitor` ring, syslog). @default a new `Logger` at
-   * `config.logLevel` writing to `logOutput`
-   */
-  readonly logger?: Logger | undefined;
-  /** Console stream of the default logger. @default none (lines only reach `monitor`) */
-  readonly logOutput?: LogOutput | undefined;
-  /** Where `==> ` status and error lines go. @default nowhere */
-  readonly ui?: AgentUi | undefined;
-  /** Environment of event handler scripts (plus the `SERF_*` variables). @default process.env */
-  readonly env?: Readonly<Record<string, string | undefined>> | undefined;
-  /** Working directory of event handler scripts. @default the process's */
-  readonly cwd?: string | undefined;
-  /** Clock of serf and of the coalescing windows. @default systemClock */
-  readonly clock?: Clock | undefined;
-  /** Network interfaces for `-iface`. @default os.networkInterfaces */
-  readonly networkInterfaces?: (() => NodeJS.Dict<NetworkInterfaceInfo[]>) | undefined;
-  /** Host name resolution for `-bind` / `-advertise`. @default the system resolver */
-  readonly hostLookup?: HostLookup | undefined;
-  /** Coalescing windows of member and user events. @default 3 s / 1 s, as Go's agent */
-  readonly coalescing?: CoalescingWindows | undefined;
-  /**
-   * Extra serf (and `memberlist`) options, applied over those derived from the configuration
-   * (tests use faster memberlist timings).
-   */
-  readonly serfOptions?: SerfOptions | undefined;
-  /** RPC server options, or `false` for no RPC listener. @default listen on `config.rpcAddr` */
-  readonly rpc?: false | Omit<RpcServerOptions, "backend" | "logger" | "authKey"> | undefined;
-  /** Telemetry timings (in-memory intervals, runtime metrics period, host name). */
-  readonly metrics?: AgentMetricsOptions | undefined;
-  /** HTTP listener limits (`http_addr`); the listener runs only when `http_addr` is set. */
-  readonly http?: AgentHttpOptions | undefined;
-  /** mDNS socket and timing options (`-discover`); tests keep multicast on loopback. */
-  readonly mdns?:
-    | Omit<
-        AgentMdnsOptions,
-        "cluster" | "nodeName" | "advertiseIp" | "advertisePort" | "onPeers" | "logger"
-      >
-    | undefined;
-  /** Events waiting for event handler scripts at most. @default 16384 */
-  readonly handlerQueueCapacity?: number | undefined;
-  /** Kill a handler script after this long; 0 = never, as Go. @default 0 */
-  readonly scriptTimeoutMs?: number | undefined;
-  /**
-   * At shutdown, how long queued and running handler scripts may still run before they are
-   * killed (Go leaves them running as orphans when the process exits). @default 2000
-   */
-  readonly handlerDrainMs?: number | undefined;
-  /**
-   * With a snapshot: keep events not yet handled in `<snapshot>.pending` and hand them to the
-   * handlers after a crash (see the README, "Event handlers across crashes"). @default true
-   */
-  readonly eventJournal?: boolean | undefined;
-}
+export type { AgentExit, AgentOptions, AgentUi } from "./agent-options.ts";
 
 const EMPTY = new Uint8Array(0);
-const INTERNAL_QUERY_PREFIX = "_serf_";
-const KEY_SIZES: ReadonlySet<number> = new Set([16, 24, 32]);
-
-/** Go `runtime.GOOS` for Node's platform names. */
-function goOs(platform: string): string {
-  return platform === "win32" ? "windows" : platform === "sunos" ? "solaris" : platform;
-}
-
-/** Go `runtime.GOARCH` for Node's architecture names. */
-function goArch(arch: string): string {
-  const names: Readonly<Record<string, string>> = {
-    x64: "amd64",
-    ia32: "386",
-    arm: "arm",
-    arm64: "arm64",
-    ppc64: "ppc64le",
-    s390x: "s390x",
-    mips: "mips",
-    mipsel: "mipsle",
-    riscv64: "riscv64",
-    loong64: "loong64",
-  };
-  return names[arch] ?? arch;
-}
-
-function isLinkLocal(info: NetworkInterfaceInfo): boolean {
-  if (info.family === "IPv4") return info.address.startsWith("169.254.");
-  return /^fe[89ab]/i.test(info.address);
-}
 
 function payloadText(payload: Uint8Array | null): string {
   return payload === null ? "" : utf8Decode(payload);
-}
-
-/** A serf member in the RPC schema. */
-export function toRpcMember(m: SerfMember): RpcMember {
-  return {
-    name: m.name,
-    addr: m.addr,
-    port: m.port,
-    tags: new Map(Object.entries(m.tags)),
-    status: m.status,
-    protocolMin: m.protocolMin,
-    protocolMax: m.protocolMax,
-    protocolCur: m.protocolCur,
-    delegateMin: m.delegateMin,
-    delegateMax: m.delegateMax,
-    delegateCur: m.delegateCur,
-  };
-}
-
-function toKeyResult(r: KeyOperationResult): AgentKeyResult {
-  return {
-    keys: r.keys,
-    messages: r.messages,
-    numErr: r.numErr,
-    numNodes: r.numNodes,
-    numResp: r.numResp,
-    error: r.error,
-  };
-}
-
-async function* mapResponses(
-  responses: AsyncIterable<{ readonly from: string; readonly payload: Uint8Array }>,
-): AsyncIterable<AgentQueryResponse> {
-  for await (const r of responses) yield { from: r.from, payload: r.payload };
-}
-
-/** Go's `%s` of a member's IP. */
-function memberIp(m: SerfMember): string {
-  try {
-    return ipFromBytes(m.addr);
-  } catch {
-    return "<nil>";
-  }
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
@@ -269,15 +103,6 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 
 const NO_UI: AgentUi = { output: () => {}, info: () => {}, error: () => {} };
 const NO_OUTPUT: LogOutput = { write: () => true };
-
-/** Addresses, key and profile checked before serf starts (Go `setupAgent`). */
-interface AgentSetup {
-  readonly bindIp: string;
-  readonly bindPort: number;
-  readonly advertise: { readonly ip: string; readonly port: number } | undefined;
-  readonly encryptKey: Uint8Array;
-  readonly profile: "lan" | "wan" | "local";
-}
 
 /** A running agent. Create with `Agent.create`. */
 export class Agent implements AgentBackend {
@@ -405,7 +230,7 @@ export class Agent implements AgentBackend {
         output: options.logOutput ?? NO_OUTPUT,
         level: checkLogLevel(config.logLevel === "" ? "INFO" : config.logLevel),
       });
-    const setup = await Agent.#setup(config, options, ui);
+    const setup = await resolveAgentSetup(config, options, ui);
 
     ui.output("Starting Serf agent...");
     const log = logger.child("agent");
@@ -444,7 +269,7 @@ export class Agent implements AgentBackend {
     const metrics = await AgentMetrics.create(config, logger, options.metrics);
     let serf: Serf;
     try {
-      serf = await Agent.#startSerf(
+      serf = await startAgentSerf(
         config,
         options,
         setup,
@@ -537,124 +362,6 @@ export class Agent implements AgentBackend {
     return agent;
   }
 
-  static async #setup(
-    config: AgentConfig,
-    options: AgentOptions,
-    ui: AgentUi,
-  ): Promise<AgentSetup> {
-    const bind = await checkBindAddr(config.bindAddr, options.hostLookup);
-    let bindIp = bind.ip === "" ? "0.0.0.0" : bind.ip;
-    if (config.interface !== "") {
-      const name = config.interface;
-      const all = (options.networkInterfaces ?? osNetworkInterfaces)();
-      const addrs = all[name] ?? [];
-      if (addrs.length === 0) {
-        throw new AgentError(AgentErrorCode.SETUP_ADDRESS, `Interface '${name}' has no addresses`);
-      }
-      if (bindIp === "0.0.0.0") {
-        const usable = addrs.find((a) => !isLinkLocal(a));
-        if (usable === undefined) {
-          throw new AgentError(
-            AgentErrorCode.SETUP_ADDRESS,
-            `Failed to find usable address for interface '${name}'`,
-          );
-        }
-        bindIp = canonicalIP(usable.address) ?? usable.address;
-        ui.output(`Using interface '${name}' address '${bindIp}'`);
-      } else if (!addrs.some((a) => (canonicalIP(a.address) ?? a.address) === bindIp)) {
-        throw new AgentError(
-          AgentErrorCode.SETUP_ADDRESS,
-          `Interface '${name}' has no '${bindIp}' address`,
-        );
-      }
-    }
-    const advertise =
-      config.advertiseAddr === ""
-        ? undefined
-        : await checkAdvertiseAddr(config.advertiseAddr, options.hostLookup);
-    const encryptKey = decodeEncryptKey(config.encryptKey);
-    const profile = checkProfile(config.profile);
-    return { bindIp, bindPort: bind.port, advertise, encryptKey, profile };
-  }
-
-  static async #startSerf(
-    config: AgentConfig,
-    options: AgentOptions,
-    setup: AgentSetup,
-    tags: Tags,
-    keyringFile: string | undefined,
-    logger: Logger,
-    clock: Clock,
-    metrics: AgentMetrics,
-  ): Promise<Serf> {
-    const fail = (text: string, cause?: unknown): AgentError =>
-      new AgentError(
-        AgentErrorCode.START,
-        `Failed to start the Serf agent: Error creating Serf: ${text}`,
-        { cause },
-      );
-    if (setup.encryptKey.length > 0 && !KEY_SIZES.has(setup.encryptKey.length)) {
-      throw fail("Failed to create memberlist: key size must be 16, 24 or 32 bytes");
-    }
-    if (config.snapshotPath !== "" && config.rejoinAfterLeave) {
-      Agent.#noteIgnoredLeaves(config.snapshotPath, logger);
-    }
-    const extra = options.serfOptions ?? {};
-    const serfOptions: SerfOptions = {
-      broadcastTimeoutMs: config.broadcastTimeoutMs > 0 ? config.broadcastTimeoutMs : undefined,
-      reconnectIntervalMs: config.reconnectIntervalMs > 0 ? config.reconnectIntervalMs : undefined,
-      reconnectTimeoutMs: config.reconnectTimeoutMs > 0 ? config.reconnectTimeoutMs : undefined,
-      tombstoneTimeoutMs: config.tombstoneTimeoutMs > 0 ? config.tombstoneTimeoutMs : undefined,
-      queryResponseSizeLimit: config.queryResponseSizeLimit,
-      querySizeLimit: config.querySizeLimit,
-      userEventSizeLimit: config.userEventSizeLimit,
-      enableNameConflictResolution: !config.disableNameResolution,
-      ...extra,
-      memberlist: { enableCompression: config.enableCompression, ...extra.memberlist },
-    };
-    try {
-      return await Serf.create({
-        nodeName: config.nodeName,
-        bindAddr: setup.bindIp,
-        bindPort: setup.bindPort,
-        advertiseAddr: setup.advertise?.ip,
-        advertisePort: setup.advertise?.port,
-        tags,
-        encryptKeys: setup.encryptKey.length > 0 ? [setup.encryptKey] : undefined,
-        keyringFile,
-        snapshotPath: config.snapshotPath === "" ? undefined : config.snapshotPath,
-        rejoinAfterLeave: config.rejoinAfterLeave,
-        validateNodeNames: config.validateNodeNames,
-        protocolVersion: config.protocol > 0 ? config.protocol : undefined,
-        profile: setup.profile,
-        options: serfOptions,
-        clock,
-        logger: libraryLogger(logger),
-        metrics: metrics.sink,
-      });
-    } catch (err) {
-      throw fail(goSerfCreateErrorText(err, setup.bindIp, setup.bindPort), err);
-    }
-  }
-
-  /** Go's snapshot replay logs each `leave` it skips because of `-rejoin`. */
-  static #noteIgnoredLeaves(path: string, logger: Logger): void {
-    let bytes: Uint8Array;
-    try {
-      bytes = readFileSync(path);
-    } catch {
-      return;
-    }
-    try {
-      for (const record of parseSnapshot(bytes).records) {
-        if (record.kind === "leave")
-          logger.log("INFO", "serf", "Ignoring previous leave in snapshot");
-      }
-    } catch {
-      // A damaged snapshot is reported by serf itself.
-    }
-  }
-
   async #startMdns(options: AgentOptions): Promise<void> {
     const { host, port } = parseAddress(this.serf.localAddress);
     // Serf 0.10.2: `-mdns-iface` wins over `-iface` for mDNS.
@@ -733,7 +440,7 @@ export class Agent implements AgentBackend {
       case "member-failed":
       case "member-update":
       case "member-reap":
-        this.#logMemberEvent(event);
+        logMemberEvent(this.logger, event);
         this.#feed(event);
         break;
       case "user":
@@ -748,37 +455,6 @@ export class Agent implements AgentBackend {
         break;
       default:
         break;
-    }
-  }
-
-  /** Go serf's `EventMember…` lines. */
-  #logMemberEvent(event: SerfMemberEvent): void {
-    const forced = event.forced === true ? " (forced)" : "";
-    for (const m of event.members) {
-      switch (event.type) {
-        case "member-join":
-          this.logger.log("INFO", "serf", `EventMemberJoin: ${m.name} ${memberIp(m)}`);
-          break;
-        case "member-leave":
-          this.logger.log("INFO", "serf", `EventMemberLeave${forced}: ${m.name} ${memberIp(m)}`);
-          break;
-        case "member-failed":
-          this.logger.log("INFO", "serf", `EventMemberFailed: ${m.name} ${memberIp(m)}`);
-          break;
-        case "member-update":
-          this.logger.log("INFO", "serf", `EventMemberUpdate: ${m.name}`);
-          break;
-        case "member-reap":
-          // Go: the reaper's line has no address, a prune's has `(forced)` and the address.
-          this.logger.log(
-            "INFO",
-            "serf",
-            event.forced === true
-              ? `EventMemberReap (forced): ${m.name} ${memberIp(m)}`
-              : `EventMemberReap: ${m.name}`,
-          );
-          break;
-      }
     }
   }
 
@@ -804,64 +480,13 @@ export class Agent implements AgentBackend {
    * `onHandled`: the journal's completion callback.
    */
   #dispatch(event: SerfEvent, onHandled?: () => void): void {
-    let handlerEvent: HandlerEvent;
-    let agentEvent: AgentEvent;
-    switch (event.type) {
-      case "member-join":
-      case "member-leave":
-      case "member-failed":
-      case "member-update":
-      case "member-reap":
-        handlerEvent = {
-          type: event.type,
-          members: event.members.map((m) => ({
-            name: m.name,
-            addr: memberIp(m),
-            port: m.port,
-            tags: m.tags,
-          })),
-        };
-        agentEvent = { type: event.type, members: event.members.map(toRpcMember) };
-        break;
-      case "user":
-        handlerEvent = {
-          type: "user",
-          name: event.name,
-          payload: event.payload,
-          lTime: event.lTime,
-          coalesce: event.coalesce,
-        };
-        agentEvent = {
-          type: "user",
-          name: event.name,
-          payload: event.payload.length === 0 ? null : event.payload,
-          lTime: event.lTime,
-          coalesce: event.coalesce,
-        };
-        break;
-      case "query": {
-        if (event.name.startsWith(INTERNAL_QUERY_PREFIX)) return;
-        const handle = event.handle;
-        handlerEvent = {
-          type: "query",
-          name: event.name,
-          payload: event.payload,
-          lTime: event.lTime,
-          respond: (response) => this.respond(handle, response),
-        };
-        agentEvent = {
-          type: "query",
-          name: event.name,
-          payload: event.payload.length === 0 ? null : event.payload,
-          lTime: event.lTime,
-          handle,
-          deadline: this.#wallTime(event.deadline),
-        };
-        break;
-      }
-      default:
-        return;
-    }
+    const dispatched = dispatchedEvent(
+      event,
+      (handle, response) => this.respond(handle, response),
+      (driverMs) => this.#wallTime(driverMs),
+    );
+    if (dispatched === undefined) return;
+    const { handlerEvent, agentEvent } = dispatched;
     this.#log.info(`Received event: ${describeEvent(handlerEvent)}`);
     this.#runner.handleEvent(handlerEvent, onHandled);
     for (const subscriber of [...this.#subscribers]) {
@@ -1174,49 +799,12 @@ export class Agent implements AgentBackend {
 
   /** `serf info` sections (Go `Agent.Stats`). */
   stats(): StatsResponse {
-    const local = this.serf.localMember();
-    const s = this.serf.stats();
-    const serf = new Map<string, string>([
-      ["members", String(s.members)],
-      ["failed", String(s.failed)],
-      ["left", String(s.left)],
-      ["health_score", String(s.healthScore)],
-      ["member_time", String(s.memberTime)],
-      ["event_time", String(s.eventTime)],
-      ["query_time", String(s.queryTime)],
-      ["intent_queue", String(s.intentQueue)],
-      ["event_queue", String(s.eventQueue)],
-      ["query_queue", String(s.queryQueue)],
-      ["encrypted", String(s.encrypted)],
-    ]);
-    if (s.coordinateResets !== undefined) {
-      serf.set("coordinate_resets", String(s.coordinateResets));
-    }
-    const handlers = new Map<string, string>();
-    for (const script of this.#startupScripts) {
-      handlers.set(`${script.event}:${script.name}`, script.script);
-    }
-    const runtime = new Map<string, string>([
-      ["os", goOs(process.platform)],
-      ["arch", goArch(process.arch)],
-      ["version", process.version],
-      ["max_procs", String(availableParallelism())],
-      ["goroutines", String(process.getActiveResourcesInfo().length)],
-      ["cpu_count", String(cpus().length)],
-    ]);
-    return new Map<string, StringMap>([
-      ["agent", new Map([["name", local.name]])],
-      ["runtime", runtime],
-      ["serf", serf],
-      ["tags", new Map(Object.entries(local.tags))],
-      ["event_handlers", handlers],
-    ]);
+    return agentStats(this.serf, this.#startupScripts);
   }
 
   getCoordinate(node: string): RpcCoordinate | undefined {
     const c = this.serf.getCoordinate(node);
-    if (c === undefined) return undefined;
-    return { vec: [...c.vec], error: c.error, adjustment: c.adjustment, height: c.height };
+    return c === undefined ? undefined : toRpcCoordinate(c);
   }
 
   subscribeEvents(handler: (event: AgentEvent) => void): () => void {

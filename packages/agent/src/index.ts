@@ -1,10 +1,11 @@
 /**
- * @serf-ts/agent: the `serf agent` runtime. This entry exports the parts that stand on their
- * own: configuration (flags, JSON files, merging, validation with Go serf's messages), event
- * handler scripts, and the logger.
+ * @serf-ts/agent: the `serf agent` runtime. This entry is the product API: `Agent` and the agent
+ * command, configuration (flags, JSON files, merging, validation with Go serf's messages),
+ * errors, help texts, logging, the RPC server and HTTP listener, and event handler scripts.
+ * The building blocks (mDNS discovery, syslog, script environment, tag and filter codecs,
+ * address checks, HTTP helpers) are in `@serf-ts/agent/toolkit`.
  */
 
-// Configuration
 export {
   type AgentConfig,
   AgentDefaults,
@@ -26,37 +27,15 @@ export { CONFIG_KEYS, ConfigDecodeError, decodeConfig } from "./config/decode-co
 export { AGENT_FLAGS, type AgentFlagName, type ParsedFlags, parseFlags } from "./config/flags.ts";
 export { loadConfigFiles } from "./config/load-config-files.ts";
 export { mergeConfig } from "./config/merge-config.ts";
-export {
-  type ReadConfigOptions,
-  type ReadConfigResult,
-  readConfig,
-  systemInterfaceExists,
-} from "./config/read-config.ts";
-export {
-  checkAdvertiseAddr,
-  checkBindAddr,
-  checkProfile,
-  decodeEncryptKey,
-  formatResolvedAddr,
-  resolveAgentAddr,
-} from "./config/setup-checks.ts";
-export { InvalidTagError, marshalTags, unmarshalTags } from "./config/tags.ts";
-
-// Event handlers
+export { type ReadConfigOptions, type ReadConfigResult, readConfig } from "./config/read-config.ts";
 export {
   type EventHandlerRunnerOptions,
   EventHandlerRunner,
   type ScriptInvoker,
 } from "./event-handlers/event-handler-runner.ts";
 export {
-  describeEventScript,
-  EVENT_FILTER_EVENTS,
   type EventFilter,
   type EventScript,
-  eventFilterMatches,
-  isValidEventFilter,
-  parseEventFilter,
-  parseEventScript,
   parseEventScripts,
   validateEventScripts,
 } from "./event-handlers/event-filter.ts";
@@ -64,7 +43,6 @@ export {
   describeEvent,
   type HandlerEvent,
   type HandlerEventType,
-  MEMBER_EVENT_TYPES,
   type MemberEventInput,
   type MemberEventType,
   type MemberInput,
@@ -74,80 +52,32 @@ export {
   type UserEventInput,
 } from "./event-handlers/events.ts";
 export {
-  eventStdin,
   type HandlerLogger,
   invokeEventScript,
-  SCRIPT_OUTPUT_LIMIT_BYTES,
   type ScriptInvokeOptions,
   type ScriptResult,
-  SLOW_SCRIPT_WARNING_MS,
-  sanitizeTagName,
-  scriptEnv,
 } from "./event-handlers/script-invoker.ts";
-
-// Logging
-export {
-  checkLogLevel,
-  LOG_LEVELS,
-  LogLevel,
-  parseLogLevel,
-  passesLevel,
-} from "./logging/log-level.ts";
+export { checkLogLevel, LOG_LEVELS, LogLevel, parseLogLevel } from "./logging/log-level.ts";
 export { type LogHandler, LogRing } from "./logging/log-ring.ts";
 export {
   type ComponentLogger,
-  formatLogTimestamp,
   type LogFn,
   Logger,
   type LoggerOptions,
   type LogOutput,
 } from "./logging/logger.ts";
-export { type SyslogSink, SyslogPriority, toSyslog } from "./logging/syslog.ts";
-
-// mDNS discovery (`serf agent -discover=CLUSTER`)
-export { AgentMdns, type AgentMdnsOptions } from "./discovery/agent-mdns.ts";
-export {
-  loopbackMdnsSocketOptions,
-  MDNS_IPV4_GROUP,
-  MDNS_POLL_INTERVAL_MS,
-  MDNS_PORT,
-  MDNS_QUERY_TIMEOUT_MS,
-  MDNS_QUIET_INTERVAL_MS,
-  MDNS_RECORD_TTL_S,
-  type MdnsLogger,
-  type MdnsSocketOptions,
-  mdnsInterfaceAddress,
-  mdnsServiceName,
-  mdnsServiceTxt,
-} from "./discovery/mdns-common.ts";
-export {
-  MdnsDiscovery,
-  type MdnsDiscoveryOptions,
-  MdnsEntryCollector,
-  type MdnsJoinResult,
-  type MdnsPeersHandler,
-  type MdnsQueryOptions,
-  type MdnsServiceEntry,
-  queryMdnsService,
+export type { SyslogSink } from "./logging/syslog.ts";
+export type { AgentMdnsOptions } from "./discovery/agent-mdns.ts";
+export type { MdnsLogger, MdnsSocketOptions } from "./discovery/mdns-common.ts";
+export type {
+  MdnsDiscoveryOptions,
+  MdnsJoinResult,
+  MdnsPeersHandler,
+  MdnsQueryOptions,
+  MdnsServiceEntry,
 } from "./discovery/mdns-discovery.ts";
-export {
-  answerMdnsQuery,
-  MdnsService,
-  type MdnsServiceOptions,
-  type MdnsRecord,
-  MdnsZone,
-  type MdnsZoneOptions,
-  serfMdnsZone,
-} from "./discovery/mdns-service.ts";
-
-// The agent
-export {
-  Agent,
-  type AgentExit,
-  type AgentOptions,
-  type AgentUi,
-  toRpcMember,
-} from "./agent.ts";
+export type { MdnsServiceOptions, MdnsRecord, MdnsZoneOptions } from "./discovery/mdns-service.ts";
+export { Agent, type AgentExit, type AgentOptions, type AgentUi } from "./agent.ts";
 export {
   type AgentCommandIo,
   type AgentSignal,
@@ -158,15 +88,7 @@ export {
 export { AgentError, AgentErrorCode } from "./agent-errors.ts";
 export { AgentFileError, formatTagsFile, loadKeyringFile, loadTagsFile } from "./agent-files.ts";
 export { AGENT_HELP, AGENT_SYNOPSIS, HELP_ADDITIONS } from "./agent-help.ts";
-export {
-  formatSyslogDatagram,
-  openSyslogSink,
-  SYSLOG_SOCKETS,
-  type SyslogConnection,
-  type SyslogSinkOptions,
-} from "./agent-syslog.ts";
-
-// The agent RPC server
+export type { SyslogConnection, SyslogSinkOptions } from "./agent-syslog.ts";
 export {
   type AgentBackend,
   type AgentEvent,
@@ -188,7 +110,6 @@ export {
   type HttpServerOptions,
 } from "./http/http-server.ts";
 export { registerMetricsRoute } from "./http/metrics-route.ts";
-export { sendError, sendJson, sendText } from "./http/respond.ts";
 export {
   type HttpHandler,
   HttpError,

@@ -272,6 +272,40 @@ describe("the packed packages, installed from their tarballs with npm", () => {
     ).toHaveLength(1);
   }, 90_000);
 
+  it("load every export subpath from plain JavaScript; main entries hold at most 60 values", async () => {
+    const specifiers: string[] = [];
+    for (const [pkg, { manifest: m }] of packed) {
+      for (const [subpath, target] of Object.entries(m.exports ?? {})) {
+        if (target === null || subpath.includes("*") || subpath.endsWith(".json")) continue;
+        specifiers.push(`@serf-ts/${pkg}${subpath.slice(1)}`);
+      }
+    }
+    // The building blocks moved out of the main entries (issue 15) are among these.
+    expect(specifiers).toEqual(
+      expect.arrayContaining([
+        "@serf-ts/serf/core",
+        "@serf-ts/agent/toolkit",
+        "@serf-ts/wire/codec",
+      ]),
+    );
+    writeFileSync(
+      join(app, "entries.mjs"),
+      `const counts = {};
+for (const specifier of ${JSON.stringify(specifiers)}) {
+  counts[specifier] = Object.keys(await import(specifier)).length;
+}
+console.log(JSON.stringify(counts));
+`,
+    );
+    const r = await runCommand(process.execPath, ["entries.mjs"], { cwd: app, timeoutMs: 60_000 });
+    expect([r.code, r.stderr]).toEqual([0, ""]);
+    const counts: Record<string, number> = JSON.parse(r.stdout);
+    for (const pkg of PUBLISHED) {
+      expect(counts[`@serf-ts/${pkg}`], pkg).toBeGreaterThan(0);
+      expect(counts[`@serf-ts/${pkg}`], pkg).toBeLessThanOrEqual(60);
+    }
+  }, 90_000);
+
   it("run two encrypted memberlist nodes from plain JavaScript", async () => {
     writeFileSync(
       join(app, "two-nodes.mjs"),

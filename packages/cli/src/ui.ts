@@ -6,7 +6,7 @@ import type { AgentSignalSource } from "@serf-ts/agent";
  * each message followed by a newline.
  */
 
-import { goStringToBytes, hasRawBytes } from "@serf-ts/wire";
+import { goStringToBytes, hasRawBytes } from "@serf-ts/wire/codec";
 import { utf8 } from "./go-format.ts";
 
 /** Where text goes (`process.stdout`, or a buffer in tests). */

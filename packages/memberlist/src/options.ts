@@ -5,7 +5,8 @@
  * returns a fully populated, validated object. Durations are milliseconds (`…Ms`).
  */
 
-import { MAX_LABEL_BYTES, utf8Encode } from "@serf-ts/wire";
+import { utf8Encode } from "@serf-ts/wire";
+import { MAX_LABEL_BYTES } from "@serf-ts/wire/codec";
 
 /** Names of the built-in profiles. */
 export type ProfileName = "lan" | "wan" | "local" | "test";

@@ -1,13 +1,6 @@
 import { readFileSync } from "node:fs";
-import {
-  type AliveMessage,
-  decodeKeyBase64,
-  encodeMessage,
-  Keyring,
-  openPacket,
-  openPayload,
-  type PingMessage,
-} from "@serf-ts/wire";
+import { type AliveMessage, decodeKeyBase64, Keyring, type PingMessage } from "@serf-ts/wire";
+import { encodeMessage, openPacket, openPayload } from "@serf-ts/wire/codec";
 import { vectorsDir } from "@serf-ts/wire/testing";
 import { describe, expect, it } from "vitest";
 import { noopLogger } from "./logger.ts";

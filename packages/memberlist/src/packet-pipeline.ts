@@ -28,27 +28,29 @@
 import {
   DecodeError,
   DecryptError,
+  type Keyring,
+  type MemberlistMessage,
+  MessageType,
+  type PacketMessage,
+  type StreamMessage,
+  utf8Decode,
+  utf8Encode,
+} from "@serf-ts/wire";
+import {
   decodePacket,
   type EncryptionVersion,
   encodeCompounds,
   encodeMessage,
   encodePacket,
   encodeStreamMessage,
-  type Keyring,
   MAX_LABEL_BYTES,
-  type MemberlistMessage,
-  MessageType,
   openPacket,
-  type PacketMessage,
   StreamEncryptionMismatchError,
-  type StreamMessage,
   StreamMessageReader,
   type StreamReadResult,
   sealOutgoingPacket,
   stripLabelHeader,
-  utf8Decode,
-  utf8Encode,
-} from "@serf-ts/wire";
+} from "@serf-ts/wire/codec";
 import { type Logger, noopLogger } from "./logger.ts";
 import type { Address } from "./transport.ts";
 

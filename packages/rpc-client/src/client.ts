@@ -6,7 +6,7 @@
  */
 
 import type { Socket } from "node:net";
-import { decodeMsgpack } from "@serf-ts/wire";
+import { decodeMsgpack } from "@serf-ts/wire/codec";
 import {
   type CoordinateResponse,
   decodeRecord,

@@ -9,7 +9,7 @@ import { ManualClock, MemoryNetwork } from "@serf-ts/memberlist/testing";
 import { seededRandom } from "@serf-ts/memberlist";
 import { encodeKeyBase64 } from "@serf-ts/wire";
 import { afterEach, describe, expect, it } from "vitest";
-import type { SerfUserEvent } from "./events.ts";
+import type { SerfUserEvent } from "./core/events.ts";
 import { type SerfConfig, Serf, type SerfDriverEvent } from "./serf.ts";
 import { MemorySnapshotStore } from "./snapshot/snapshot-store.ts";
 

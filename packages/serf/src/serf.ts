@@ -30,241 +30,72 @@ import {
   JoinError,
   type Logger,
   MachineDriver,
-  type MachineDriverStats,
   noopLogger,
   PacketPipeline,
-  type ProfileName,
   parseAddress,
-  type Random,
   resolveSeeds,
   systemClock,
   type Transport,
-  writeMemberlistLog,
 } from "@serf-ts/memberlist";
 import { type Coordinate, decodeKeyBase64, Keyring } from "@serf-ts/wire";
-import {
-  SerfMachine,
-  type SerfQueryHandle,
-  type SerfState,
-  type SerfStats,
-} from "./core/serf-machine.ts";
+import { SerfMachine, type SerfQueryHandle, type SerfState } from "./core/serf-machine.ts";
 import {
   createCoalescePipeline,
   type KeyOperation,
-  type KeyResponse,
   type Member,
   type SerfEvent,
-  type SerfMemberEvent,
-  type SerfMemberEventType,
   type SerfQueryEvent,
-} from "./events.ts";
+} from "./core/events.ts";
 import { keyringPort } from "./core/internal-queries.ts";
 import { nodeNameError } from "./core/node-name.ts";
 import { keyringFileExists, readKeyringFile, writeKeyringFile } from "./keyring-file.ts";
-import { resolveSerfOptions, type ResolvedSerfOptions, type SerfOptions } from "./options.ts";
+import { resolveSerfOptions, type ResolvedSerfOptions } from "./options.ts";
 import { openFileSnapshotStore } from "./snapshot/file-snapshot-store.ts";
-import { parseSnapshot } from "./snapshot/snapshot-format.ts";
-import { replaySnapshot, type SnapshotState } from "./snapshot/snapshot-replay.ts";
-import type { SnapshotStore } from "./snapshot/snapshot-store.ts";
+import { parseSnapshot } from "./core/snapshot/snapshot-format.ts";
+import { replaySnapshot, type SnapshotState } from "./core/snapshot/snapshot-replay.ts";
 import { TimedStage } from "./timed-stage.ts";
 import { SnapshotWriter } from "./snapshot/snapshot-writer.ts";
+import { type Deferred, deferred } from "./deferred.ts";
+import { logSerfEvent } from "./serf-event-log.ts";
 
-// ---------------------------------------------------------------------------------------------
-// Public types
+import {
+  type SerfConfig,
+  type SerfQuery,
+  type SerfDriverEvent,
+  type SerfDriverEventType,
+  type SerfDriverEventOf,
+  type QueryHandler,
+  type SerfEventsOptions,
+  type QueryParams,
+  type NodeResponse,
+  type QueryResult,
+  type QueryResponse,
+  type KeyOperationResult,
+  type SerfKeyManager,
+  type KeyOptions,
+  type SerfDriverStats,
+  SerfOperationError,
+} from "./serf-driver-types.ts";
 
-/** Everything `Serf.create` takes. All optional; a real node usually sets name and bind. */
-export interface SerfConfig {
-  /** Cluster-unique node name. @default os.hostname() */
-  readonly nodeName?: string | undefined;
-  /** Address the UDP and TCP listeners bind to. @default "0.0.0.0" */
-  readonly bindAddr?: string | undefined;
-  /** Port for UDP and TCP (0 = pick one). @default 7946 */
-  readonly bindPort?: number | undefined;
-  /** Address advertised to peers (NAT, wildcard bind). */
-  readonly advertiseAddr?: string | undefined;
-  /** Port advertised to peers. */
-  readonly advertisePort?: number | undefined;
-  /** Initial tags (encoded Meta ≤ 512 bytes). */
-  readonly tags?: Readonly<Record<string, string>> | undefined;
-  /**
-   * Gossip encryption keys, base64 (as `serf keygen` prints) or raw 16/24/32 bytes; the first
-   * is the primary key. Enables encryption.
-   */
-  readonly encryptKeys?: readonly (string | Uint8Array)[] | undefined;
-  /**
-   * Keyring file (Go agent `-keyring-file`): loaded at start when it exists (then
-   * `encryptKeys` must be empty, as in Go), created from `encryptKeys` otherwise, and
-   * rewritten after every key change.
-   */
-  readonly keyringFile?: string | undefined;
-  /** Snapshot file (Go agent `-snapshot`): replayed at start, then written. */
-  readonly snapshotPath?: string | undefined;
-  /** A snapshot store to use instead of a file (tests, custom storage). */
-  readonly snapshotStore?: SnapshotStore | undefined;
-  /** Agent `-rejoin`: a `leave` in the snapshot does not prevent the rejoin. @default false */
-  readonly rejoinAfterLeave?: boolean | undefined;
-  /** Serf protocol version 2–5 (Go library default 4, agent 5). */
-  readonly protocolVersion?: number | undefined;
-  /**
-   * Go 0.9.5 `ValidateNodeNames`: refuse a node name with characters other than ASCII letters,
-   * digits, `-` and `.`, or longer than 128 bytes (Go's error texts). @default false
-   */
-  readonly validateNodeNames?: boolean | undefined;
-  /** memberlist timing profile. @default "lan" */
-  readonly profile?: ProfileName | undefined;
-  /** Every other serf (and, under `memberlist`, memberlist) option. */
-  readonly options?: SerfOptions | undefined;
-  /** The network. @default a `NetTransport` on bindAddr:bindPort (closed by `shutdown`) */
-  readonly transport?: Transport | undefined;
-  /** @default systemClock */
-  readonly clock?: Clock | undefined;
-  /** @default noopLogger */
-  readonly logger?: Logger | undefined;
-  /** Randomness of the machine. @default crypto-seeded */
-  readonly random?: Random | undefined;
-  /** Default buffer of `events()` iterators. @default 1024 */
-  readonly eventBufferSize?: number | undefined;
-  /**
-   * Where serf's and memberlist's metrics go (Go's names: `serf.member.join`,
-   * `memberlist.probeNode`, …; see `SERF_METRICS`, `MEMBERLIST_METRICS`). A sink that throws
-   * is ignored. @default none
-   */
-  readonly metrics?: MetricsSink | undefined;
-}
-
-/** A delivered query with a way to answer it (once, before `deadline`). */
-export interface SerfQuery extends SerfQueryEvent {
-  /**
-   * Sends the response. @throws SizeLimitError / SerfMachineError ("response already sent",
-   * "response is past the deadline", unknown or expired query).
-   */
-  respond(payload: Uint8Array | string): void;
-}
-
-/** Marker an `events()` iterator yields in place of events it had to drop. */
-export interface SerfOverflowEvent {
-  readonly type: "overflow";
-  /** How many events were dropped (oldest first) at this point of the stream. */
-  readonly dropped: number;
-}
-
-/** What `Serf` delivers: the machine's events, queries with `respond`, and the overflow marker. */
-export type SerfDriverEvent = Exclude<SerfEvent, SerfQueryEvent> | SerfQuery | SerfOverflowEvent;
-
-/** Event type names. */
-export type SerfDriverEventType = SerfDriverEvent["type"];
-
-/** The event delivered for a `type` string (member events share one interface). */
-export type SerfDriverEventOf<T extends SerfDriverEventType> = T extends SerfMemberEventType
-  ? SerfMemberEvent
-  : Extract<SerfDriverEvent, { type: T }>;
-
-/**
- * A JS query responder (`Serf.onQuery`). Returning (or resolving to) a `Uint8Array` or a
- * string responds with it; anything else (`undefined`, nothing) means "no response from me".
- * It may also call `query.respond` itself.
- */
-export type QueryHandler = (query: SerfQuery) => unknown;
-
-/** Options of `Serf.events()`. */
-export interface SerfEventsOptions {
-  /** Buffer size of this iterator. @default the `eventBufferSize` of the config */
-  readonly bufferSize?: number | undefined;
-  /** Only these event types (the overflow marker always comes through). @default all */
-  readonly types?: readonly SerfDriverEventType[] | undefined;
-  /** Ends the iterator when aborted. */
-  readonly signal?: AbortSignal | undefined;
-}
-
-/** Parameters of `Serf.query` (Go `QueryParam`). */
-export interface QueryParams {
-  /** Only these nodes process the query. */
-  readonly filterNodes?: readonly string[] | undefined;
-  /** Tag → Go regular expression (unanchored) the node's tag must match. */
-  readonly filterTags?: Readonly<Record<string, string>> | undefined;
-  /** Ask each processing node for an ack. @default false */
-  readonly requestAck?: boolean | undefined;
-  /** Relayed copies of every ack/response. @default 0 */
-  readonly relayFactor?: number | undefined;
-  /** @default gossipInterval × 16 × ceil(log10(n + 1)) */
-  readonly timeoutMs?: number | undefined;
-  /** Closes the query early when aborted (`finished` resolves with what arrived). */
-  readonly signal?: AbortSignal | undefined;
-}
-
-/** One response to a query. */
-export interface NodeResponse {
-  readonly from: string;
-  readonly payload: Uint8Array;
-}
-
-/** What a closed query collected. */
-export interface QueryResult {
-  /** Nodes that acked, in arrival order. */
-  readonly acks: readonly string[];
-  /** Responses, in arrival order (one per node). */
-  readonly responses: readonly NodeResponse[];
-}
-
-/** A query in flight (Go `QueryResponse`). */
-export interface QueryResponse {
-  readonly name: string;
-  /** Query-clock LTime and ID of the query. */
-  readonly lTime: number;
-  readonly id: number;
-  /** Driver-clock time (ms) at which the query closes. */
-  readonly deadline: number;
-  /** Names of acking nodes as they arrive; ends when the query closes. Single consumer. */
-  readonly acks: AsyncIterable<string>;
-  /** Responses as they arrive; ends when the query closes. Single consumer. */
-  readonly responses: AsyncIterable<NodeResponse>;
-  /** Resolves when the query closes (deadline, `close()`, abort, shutdown). */
-  readonly finished: Promise<QueryResult>;
-  /** True once closed. */
-  readonly closed: boolean;
-  /** Closes the query before its deadline. */
-  close(): void;
-}
-
-/** Result of a cluster-wide key operation (Go `KeyResponse` + error). */
-export interface KeyOperationResult extends KeyResponse {
-  readonly operation: KeyOperation;
-  /**
-   * Go's error: `"N/M nodes reported failure"` or `"N/M nodes reported success"` when not every
-   * live member answered with success; per-node messages are in `messages`.
-   */
-  readonly error: string | undefined;
-}
-
-/** Cluster-wide key rotation (Go `KeyManager`); operations run one at a time. */
-export interface SerfKeyManager {
-  installKey(key: string, options?: KeyOptions): Promise<KeyOperationResult>;
-  useKey(key: string, options?: KeyOptions): Promise<KeyOperationResult>;
-  removeKey(key: string, options?: KeyOptions): Promise<KeyOperationResult>;
-  listKeys(options?: KeyOptions): Promise<KeyOperationResult>;
-}
-
-/** Options of a key operation. */
-export interface KeyOptions {
-  /** Relayed copies of each response. @default 0 */
-  readonly relayFactor?: number | undefined;
-}
-
-/** Driver statistics: the machine's (Go `Stats`) plus the driver's counters. */
-export interface SerfDriverStats extends SerfStats {
-  /** Events dropped because an `events()` consumer fell behind. */
-  readonly droppedEvents: number;
-  /** Packet/stream counters of the network layer. */
-  readonly network: Readonly<MachineDriverStats>;
-}
-
-/** An operation the cluster or the local node refused (leave/tags/force-leave failures). */
-export class SerfOperationError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "SerfOperationError";
-  }
-}
+export type {
+  SerfConfig,
+  SerfQuery,
+  SerfOverflowEvent,
+  SerfDriverEvent,
+  SerfDriverEventType,
+  SerfDriverEventOf,
+  QueryHandler,
+  SerfEventsOptions,
+  QueryParams,
+  NodeResponse,
+  QueryResult,
+  QueryResponse,
+  KeyOperationResult,
+  SerfKeyManager,
+  KeyOptions,
+  SerfDriverStats,
+} from "./serf-driver-types.ts";
+export { SerfOperationError } from "./serf-driver-types.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Internals
@@ -287,22 +118,6 @@ function errorText(err: unknown): string {
 
 function abortError(signal: AbortSignal): unknown {
   return signal.reason ?? new DOMException("This operation was aborted", "AbortError");
-}
-
-interface Deferred<T> {
-  readonly promise: Promise<T>;
-  resolve(value: T): void;
-  reject(err: unknown): void;
-}
-
-function deferred<T>(): Deferred<T> {
-  let resolve!: (value: T) => void;
-  let reject!: (err: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
 }
 
 /** Book-keeping of a query we sent. */
@@ -945,7 +760,7 @@ export class Serf {
       default:
         break;
     }
-    this.#logEvent(event);
+    logSerfEvent(this.#logger, this.#memberlistLogger, event);
     const e: SerfEvent = event.type === "query" ? this.#wrapQuery(event) : event;
     if (this.#stage === undefined) {
       this.#deliver(e as SerfDriverEvent);
@@ -1064,36 +879,5 @@ export class Serf {
     const result = this.#keyChain.then(run, run);
     this.#keyChain = result.catch(() => undefined);
     return result;
-  }
-
-  #logEvent(event: SerfEvent): void {
-    switch (event.type) {
-      case "member-join":
-      case "member-leave":
-      case "member-failed":
-      case "member-update":
-      case "member-reap":
-        for (const m of event.members) {
-          this.#logger.info(`${event.type}: ${m.name}`, { status: m.status });
-        }
-        break;
-      case "user":
-        this.#logger.debug("received event", { name: event.name, lTime: event.lTime });
-        break;
-      case "query":
-        this.#logger.debug("received query", { name: event.name, from: event.sourceNode });
-        break;
-      case "name-conflict":
-        this.#logger.warn("name conflict", { node: event.node, other: event.other });
-        break;
-      case "queue-depth":
-        this.#logger.warn("queue depth", { queue: event.queue, depth: event.depth });
-        break;
-      case "memberlist":
-        if (event.event.type === "log") writeMemberlistLog(this.#memberlistLogger, event.event);
-        break;
-      default:
-        break;
-    }
   }
 }

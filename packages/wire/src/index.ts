@@ -1,6 +1,10 @@
 /**
  * @serf-ts/wire: every byte serf-ts puts on a wire, byte-identical to Go serf 0.9.4 /
- * memberlist 0.2.2 / go-msgpack 0.5.5, and the agent RPC schema shared by agent and client.
+ * memberlist 0.2.2 / go-msgpack 0.5.5. This entry holds the vocabulary: errors, the keyring,
+ * memberlist node states and message types, serf messages, member status, tags, coordinates,
+ * internal query names, IP and host:port text. The codecs underneath (Go-dialect msgpack,
+ * memberlist messages, packets and streams, AES-GCM, CRC-32, LZW, key query payloads) are in
+ * `@serf-ts/wire/codec`; the agent RPC schema is `@serf-ts/wire/rpc`.
  *
  * @packageDocumentation
  */
@@ -15,19 +19,8 @@ export {
   KeyError,
   SerfError,
 } from "./errors.ts";
-// msgpack (Go dialects)
-export { goStringFromBytes, goStringToBytes, hasRawBytes } from "./msgpack/go-string.ts";
-export type { DecodeLimits, MsgMap, MsgValue } from "./msgpack/reader.ts";
-export {
-  DEFAULT_DECODE_LIMITS,
-  decodeMsgpack,
-  MsgpackReader,
-  msgpackValueEnd,
-  utf8Decode,
-} from "./msgpack/reader.ts";
-export { StructReader } from "./msgpack/struct.ts";
-export type { MsgpackDialect } from "./msgpack/writer.ts";
-export { MsgpackWriter, utf8Encode } from "./msgpack/writer.ts";
+export { utf8Decode } from "./msgpack/reader.ts";
+export { utf8Encode } from "./msgpack/writer.ts";
 // memberlist messages
 export type {
   AckMessage,
@@ -47,31 +40,7 @@ export type {
   VersionBytes,
 } from "./memberlist/types.ts";
 export type { NodeStateName } from "./memberlist/types.ts";
-export {
-  MessageType,
-  NODE_STATE_NAMES,
-  NodeStateCode,
-  nodeStateName,
-} from "./memberlist/types.ts";
-// Encryption: keyring and AES-GCM (UDP packets and stream frames)
-export type { EncryptionVersion, OpenedPayload } from "./security/aes-gcm.ts";
-export {
-  encryptedLength,
-  encryptedOverhead,
-  MAX_ENCRYPTION_VERSION,
-  MAX_STREAM_FRAME_PAYLOAD,
-  NONCE_SIZE,
-  openPacket,
-  openPayload,
-  openStreamFrame,
-  readStreamFrameHeader,
-  STREAM_FRAME_HEADER_SIZE,
-  STREAM_FRAME_TYPE,
-  sealPacket,
-  sealPayload,
-  sealStreamFrame,
-  TAG_SIZE,
-} from "./security/aes-gcm.ts";
+export { MessageType, NODE_STATE_NAMES, NodeStateCode, nodeStateName } from "./memberlist/types.ts";
 export {
   decodeBase64Std,
   decodeKeyBase64,
@@ -80,9 +49,6 @@ export {
   Keyring,
   validateKey,
 } from "./security/keyring.ts";
-// Checksums and compression
-export { crc32 } from "./checksum/crc32.ts";
-export { lzwCompress, lzwDecompress } from "./compress/lzw.ts";
 // serf messages (carried in memberlist user messages), tags in Meta, coordinates
 export type {
   ConflictResponseMessage,
@@ -104,13 +70,17 @@ export type {
   UserEventEntry,
   UserEventMessage,
 } from "./serf/types.ts";
+export { FilterType, QueryFlag, QueryResponseFlag, SerfMessageType } from "./serf/types.ts";
+// The member vocabulary (status names and codes, member event names), defined once here
+export type { MemberFields, UserEventFields } from "./serf/member.ts";
 export {
-  FilterType,
+  MEMBER_EVENT_TYPES,
+  MemberEventType,
+  MemberStatus,
   MemberStatusCode,
-  QueryFlag,
-  QueryResponseFlag,
-  SerfMessageType,
-} from "./serf/types.ts";
+  memberStatusCode,
+  memberStatusFromCode,
+} from "./serf/member.ts";
 export {
   decodeFilter,
   decodeSerfMessage,
@@ -135,75 +105,7 @@ export {
   newCoordinate,
   PING_VERSION,
 } from "./serf/coordinate.ts";
-export {
-  decodeConflictResponsePayload,
-  decodeKeyRequestPayload,
-  decodeKeyResponsePayload,
-  encodeConflictResponsePayload,
-  encodeKeyRequestPayload,
-  encodeKeyResponsePayload,
-  INTERNAL_QUERY_PREFIX,
-  InternalQuery,
-  isInternalQueryName,
-} from "./serf/key-messages.ts";
-// memberlist codecs: messages, packets (compound, compress, CRC, label), streams
-export type { CompressBody, MessageDecodeLimits } from "./memberlist/messages.ts";
-export {
-  DEFAULT_MESSAGE_DECODE_LIMITS,
-  decodeCompressBody,
-  decodeMessage,
-  decodePushPull,
-  encodeCompressBody,
-  encodeMessage,
-  encodePushPull,
-  encodeStreamUserMessage,
-  messageDecodeLimits,
-} from "./memberlist/messages.ts";
-export type {
-  CompoundParts,
-  DecodedPacket,
-  PacketDecodeOptions,
-  PacketEncodeOptions,
-} from "./memberlist/packet.ts";
-export {
-  addCrc,
-  addLabelHeader,
-  CRC_HEADER_SIZE,
-  compressIfShorter,
-  compressMessage,
-  DEFAULT_MAX_PACKET_DECOMPRESSED_BYTES,
-  DEFAULT_MAX_PACKET_NESTING,
-  decodeCompound,
-  decodePacket,
-  decompressMessage,
-  encodeCompound,
-  encodeCompounds,
-  encodePacket,
-  LZW_ALGO,
-  MAX_COMPOUND_PARTS,
-  MAX_LABEL_BYTES,
-  openIncomingPacket,
-  sealOutgoingPacket,
-  stripLabelHeader,
-  verifyCrc,
-} from "./memberlist/packet.ts";
-export type {
-  StreamEncodeOptions,
-  StreamEncryptionMismatch,
-  StreamReadOptions,
-  StreamReadResult,
-} from "./memberlist/stream.ts";
-export {
-  DEFAULT_MAX_STREAM_DECOMPRESSED_BYTES,
-  DEFAULT_MAX_STREAM_MESSAGE_BYTES,
-  ENCRYPTION_NOT_CONFIGURED_TEXT,
-  ENCRYPTION_REQUIRED_TEXT,
-  encodeStreamMessage,
-  StreamEncryptionMismatchError,
-  StreamMessageReader,
-  sealStreamMessage,
-  tryReadStreamMessage,
-} from "./memberlist/stream.ts";
+export { INTERNAL_QUERY_PREFIX, InternalQuery, isInternalQueryName } from "./serf/key-messages.ts";
 // IP addresses and host:port text (Go `net` semantics)
 export {
   canonicalIp,

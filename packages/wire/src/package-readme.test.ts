@@ -1,6 +1,7 @@
 import { runReadmeExample } from "@serf-ts/testkit";
 import { describe, expect, it } from "vitest";
-import { type AliveMessage, crc32, DecodeError, ErrorCode, type SerfMessage } from "./index.ts";
+import { crc32 } from "./codec.ts";
+import { type AliveMessage, DecodeError, ErrorCode, type SerfMessage } from "./index.ts";
 import type { HandshakeRequest, RequestHeader } from "./rpc/index.ts";
 
 /** The README's example, extracted from its first `ts` block and run as a module. */

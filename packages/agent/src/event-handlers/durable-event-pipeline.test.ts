@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ManualClock } from "@serf-ts/memberlist/testing";
-import { AGENT_COALESCING_WINDOWS, type Member, type SerfEvent } from "@serf-ts/serf";
+import type { Member, SerfEvent } from "@serf-ts/serf";
+import { AGENT_COALESCING_WINDOWS } from "./coalescing-windows.ts";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   DurableEventPipeline,

@@ -22,18 +22,17 @@
  */
 
 import type { Clock, TimerHandle } from "@serf-ts/memberlist";
-import {
-  CoalesceStage,
-  type CoalescingWindows,
-  type Member,
-  MemberEventCoalescer,
-  type SerfEvent,
-  type SerfMemberEvent,
-  type SerfUserEvent,
-  UserEventCoalescer,
+import type {
+  CoalescingWindows,
+  Member,
+  SerfEvent,
+  SerfMemberEvent,
+  SerfUserEvent,
 } from "@serf-ts/serf";
-import { crc32 } from "@serf-ts/wire";
+import { CoalesceStage, MemberEventCoalescer, UserEventCoalescer } from "@serf-ts/serf/core";
+import { crc32 } from "@serf-ts/wire/codec";
 import type { JournalClass, PendingJournal } from "./pending-journal.ts";
+import { MEMBER_EVENT_TYPES, MemberStatus } from "@serf-ts/wire";
 
 /** Delivers an event to the handlers (and streams); `onHandled` once the handlers finished. */
 export type DurableEmit = (event: SerfEvent, onHandled?: () => void) => void;
@@ -100,14 +99,8 @@ export function encodeJournalEvent(event: SerfUserEvent | SerfMemberEvent): unkn
   };
 }
 
-const MEMBER_TYPES: ReadonlySet<string> = new Set([
-  "member-join",
-  "member-leave",
-  "member-failed",
-  "member-update",
-  "member-reap",
-]);
-const STATUSES: ReadonlySet<string> = new Set(["none", "alive", "leaving", "left", "failed"]);
+const MEMBER_TYPES: ReadonlySet<string> = new Set(MEMBER_EVENT_TYPES);
+const STATUSES: ReadonlySet<string> = new Set(Object.values(MemberStatus));
 
 function decodeMember(value: unknown): Member | undefined {
   if (typeof value !== "object" || value === null) return undefined;

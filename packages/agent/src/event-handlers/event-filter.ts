@@ -10,18 +10,10 @@
 
 import { ConfigError, ConfigErrorCode } from "../config/config-error.ts";
 import type { HandlerEvent } from "./events.ts";
+import { MEMBER_EVENT_TYPES } from "@serf-ts/wire";
 
 /** Filter event names Go accepts (`EventFilter.Valid`). */
-export const EVENT_FILTER_EVENTS = [
-  "member-join",
-  "member-leave",
-  "member-failed",
-  "member-update",
-  "member-reap",
-  "user",
-  "query",
-  "*",
-] as const;
+export const EVENT_FILTER_EVENTS = [...MEMBER_EVENT_TYPES, "user", "query", "*"] as const;
 
 /** One filter: an event type (or `*`) and, for `user`/`query`, an optional exact name. */
 export interface EventFilter {

@@ -3,15 +3,10 @@
  * event objects, which only need these fields.
  */
 
-/** Serf member event types (Go `EventType.String()`). */
-export const MEMBER_EVENT_TYPES = [
-  "member-join",
-  "member-leave",
-  "member-failed",
-  "member-update",
-  "member-reap",
-] as const;
-export type MemberEventType = (typeof MEMBER_EVENT_TYPES)[number];
+/** Serf member event types (Go `EventType.String()`; defined once in `@serf-ts/wire`). */
+import type { MemberEventType } from "@serf-ts/wire";
+
+export { MEMBER_EVENT_TYPES, type MemberEventType } from "@serf-ts/wire";
 
 /** Every event type a handler can see: member events, `user` and `query`. */
 export type HandlerEventType = MemberEventType | "user" | "query";

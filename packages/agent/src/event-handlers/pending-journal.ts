@@ -45,7 +45,7 @@ import {
   writeSync,
 } from "node:fs";
 import { dirname } from "node:path";
-import { crc32 } from "@serf-ts/wire";
+import { crc32 } from "@serf-ts/wire/codec";
 
 /** Journal class of an accepted event. */
 export type JournalClass = "u" | "m" | "p";

@@ -20,7 +20,8 @@
  * group and holds them), they are closed from our side.
  */
 
-import { goStringToBytes, hasRawBytes, utf8Decode } from "@serf-ts/wire";
+import { utf8Decode } from "@serf-ts/wire";
+import { goStringToBytes, hasRawBytes } from "@serf-ts/wire/codec";
 import { spawn } from "node:child_process";
 import { formatGoDurationMs } from "@serf-ts/wire/gocompat";
 import { CircularBuffer } from "./circular-buffer.ts";

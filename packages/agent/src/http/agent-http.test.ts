@@ -3,13 +3,13 @@
  * stops with the agent, and a listen failure is a clear start-up error.
  */
 
-import { randomInt } from "node:crypto";
 import { randomLoopbackIp } from "@serf-ts/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import { Agent } from "../agent.ts";
 import { AgentError, AgentErrorCode } from "../agent-errors.ts";
 import { type AgentConfig, defaultConfig } from "../config/agent-config.ts";
 import { sendText } from "./respond.ts";
+import { testAddrs } from "../agent-test-config.harness.ts";
 
 const running = new Set<Agent>();
 afterEach(async () => {
@@ -17,12 +17,12 @@ afterEach(async () => {
   running.clear();
 });
 
-function testConfig(overrides: Partial<AgentConfig> = {}): AgentConfig {
-  const ip = randomLoopbackIp();
+async function testConfig(overrides: Partial<AgentConfig> = {}): Promise<AgentConfig> {
+  const { bind, rpc } = await testAddrs();
   return {
     ...defaultConfig("node"),
-    bindAddr: `${ip}:${randomInt(20_000, 60_000)}`,
-    rpcAddr: `${ip}:${randomInt(20_000, 60_000)}`,
+    bindAddr: bind,
+    rpcAddr: rpc,
     profile: "local",
     ...overrides,
   };
@@ -36,13 +36,13 @@ async function start(config: AgentConfig): Promise<Agent> {
 
 describe("agent HTTP listener", () => {
   it("is off by default", async () => {
-    const agent = await start(testConfig());
+    const agent = await start(await testConfig());
     expect(agent.httpAddress).toBeUndefined();
   });
 
   it("serves GET /metrics in the Prometheus text format, with Node's default metrics", async () => {
     const ip = randomLoopbackIp();
-    const agent = await start(testConfig({ httpAddr: `${ip}:0` }));
+    const agent = await start(await testConfig({ httpAddr: `${ip}:0` }));
     expect(agent.httpAddress).toMatch(new RegExp(`^${ip.replaceAll(".", "\\.")}:\\d+$`));
     const res = await fetch(`http://${agent.httpAddress}/metrics`);
     expect(res.status).toBe(200);
@@ -53,7 +53,7 @@ describe("agent HTTP listener", () => {
   });
 
   it("takes extra routes on agent.httpRouter, and stops listening at shutdown", async () => {
-    const agent = await start(testConfig({ httpAddr: `${randomLoopbackIp()}:0` }));
+    const agent = await start(await testConfig({ httpAddr: `${randomLoopbackIp()}:0` }));
     agent.httpRouter.get("/hello", (_req, res) => sendText(res, 200, "hi"));
     const addr = agent.httpAddress as string;
     expect(await (await fetch(`http://${addr}/hello`)).text()).toBe("hi");
@@ -62,9 +62,9 @@ describe("agent HTTP listener", () => {
   });
 
   it("fails to start with `Error starting HTTP listener: …` when the address is taken", async () => {
-    const first = await start(testConfig({ httpAddr: `${randomLoopbackIp()}:0` }));
+    const first = await start(await testConfig({ httpAddr: `${randomLoopbackIp()}:0` }));
     const taken = first.httpAddress as string;
-    const config = testConfig({ httpAddr: taken });
+    const config = await testConfig({ httpAddr: taken });
     const err = await Agent.create(config, { handlerDrainMs: 0 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AgentError);
     expect((err as AgentError).code).toBe(AgentErrorCode.HTTP);

@@ -1,15 +1,9 @@
-/**
- * The HTTP API on a real agent's listener: routes registered next to `/metrics`, members and
- * coordinates from serf, `rpc_auth` enforced, the loopback WARN decision.
- */
-
-import { randomInt } from "node:crypto";
-import { randomLoopbackIp } from "@serf-ts/testkit";
 import type { HttpMember } from "@serf-ts/wire/http";
 import { afterEach, describe, expect, it } from "vitest";
 import { Agent } from "../agent.ts";
 import { type AgentConfig, defaultConfig } from "../config/agent-config.ts";
 import { listenHost } from "./api-routes.ts";
+import { testAddrs } from "../agent-test-config.harness.ts";
 
 const running = new Set<Agent>();
 afterEach(async () => {
@@ -17,12 +11,12 @@ afterEach(async () => {
   running.clear();
 });
 
-function testConfig(overrides: Partial<AgentConfig> = {}): AgentConfig {
-  const ip = randomLoopbackIp();
+async function testConfig(overrides: Partial<AgentConfig> = {}): Promise<AgentConfig> {
+  const { ip, bind, rpc } = await testAddrs();
   return {
     ...defaultConfig("node-a"),
-    bindAddr: `${ip}:${randomInt(20_000, 60_000)}`,
-    rpcAddr: `${ip}:${randomInt(20_000, 60_000)}`,
+    bindAddr: bind,
+    rpcAddr: rpc,
     httpAddr: `${ip}:0`,
     profile: "local",
     ...overrides,
@@ -46,7 +40,7 @@ async function start(config: AgentConfig, log: string[] = []): Promise<Agent> {
 describe("HTTP API on the agent's listener", () => {
   it("lists the agent itself with its formatted address, next to /metrics", async () => {
     const log: string[] = [];
-    const config = testConfig({ tags: { role: "web" } });
+    const config = await testConfig({ tags: { role: "web" } });
     const agent = await start(config, log);
     const base = `http://${agent.httpAddress}`;
     const { members } = (await (await fetch(`${base}/v1/members`)).json()) as {
@@ -70,7 +64,7 @@ describe("HTTP API on the agent's listener", () => {
   });
 
   it("answers 401 without the rpc_auth key, and the key opens it", async () => {
-    const agent = await start(testConfig({ rpcAuthKey: "k3y" }));
+    const agent = await start(await testConfig({ rpcAuthKey: "k3y" }));
     const base = `http://${agent.httpAddress}`;
     expect((await fetch(`${base}/v1/members`)).status).toBe(401);
     const res = await fetch(`${base}/v1/members`, { headers: { Authorization: "Bearer k3y" } });
@@ -80,7 +74,7 @@ describe("HTTP API on the agent's listener", () => {
   });
 
   it("sends no CORS headers: a cross-origin preflight gets none, nor does a GET", async () => {
-    const agent = await start(testConfig());
+    const agent = await start(await testConfig());
     const base = `http://${agent.httpAddress}`;
     const preflight = await fetch(`${base}/v1/event`, {
       method: "OPTIONS",

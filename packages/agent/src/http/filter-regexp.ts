@@ -5,7 +5,7 @@
  * `members -status/-name/-tag` anchors them (`^` + expr + `$`, so `a|b` is `^a|b$`).
  */
 
-import { compileGoRegexp } from "@serf-ts/serf";
+import { compileGoRegexp } from "@serf-ts/serf/core";
 
 /** A filter regexp that does not compile. */
 export class FilterRegexpError extends Error {

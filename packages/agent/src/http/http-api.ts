@@ -46,6 +46,7 @@ import {
   toHttpMember,
 } from "./http-members.ts";
 import { DashboardAssets } from "./dashboard-assets.ts";
+import { MEMBER_EVENT_TYPES } from "@serf-ts/wire";
 
 /** What the API needs from the agent. `Agent` provides it through `agentHttpBackend`. */
 export type HttpApiBackend = Pick<
@@ -96,13 +97,7 @@ function compileRoute(route: HttpRoute): CompiledRoute {
 
 const ROUTES = HTTP_ROUTES.map(compileRoute);
 
-const MEMBER_EVENTS = new Set([
-  "member-join",
-  "member-leave",
-  "member-failed",
-  "member-update",
-  "member-reap",
-]);
+const MEMBER_EVENTS: ReadonlySet<string> = new Set(MEMBER_EVENT_TYPES);
 
 /** The HTTP API and dashboard of one agent. */
 export class HttpApi {

@@ -6,11 +6,11 @@
  */
 
 import { spawnSync } from "node:child_process";
-import { randomInt } from "node:crypto";
 import { randomLoopbackIp } from "@serf-ts/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import { Agent } from "../agent.ts";
-import { type AgentConfig, defaultConfig } from "../config/agent-config.ts";
+import type { AgentConfig } from "../config/agent-config.ts";
+import { testConfig } from "../agent-test-config.harness.ts";
 
 const promtool = spawnSync("promtool", ["--version"]).status === 0;
 if (!promtool) {
@@ -24,17 +24,6 @@ afterEach(async () => {
   await Promise.all([...running].map((a) => a.shutdown()));
   running.clear();
 });
-
-function testConfig(name: string, overrides: Partial<AgentConfig> = {}): AgentConfig {
-  const ip = randomLoopbackIp();
-  return {
-    ...defaultConfig(name),
-    bindAddr: `${ip}:${randomInt(20_000, 60_000)}`,
-    rpcAddr: `${ip}:${randomInt(20_000, 60_000)}`,
-    profile: "local",
-    ...overrides,
-  };
-}
 
 async function start(config: AgentConfig): Promise<Agent> {
   const agent = await Agent.create(config, {
@@ -60,8 +49,8 @@ function value(text: string, series: string): number | undefined {
 
 describe.skipIf(!promtool)("/metrics", () => {
   it("passes `promtool check metrics` and reports the cluster under Prometheus names", async () => {
-    const a = await start(testConfig("a", { httpAddr: `${randomLoopbackIp()}:0` }));
-    const b = await start(testConfig("b"));
+    const a = await start(await testConfig("a", { httpAddr: `${randomLoopbackIp()}:0` }));
+    const b = await start(await testConfig("b"));
     await b.join([a.bindAddr], false);
     await until(() => a.serf.members().filter((m) => m.status === "alive").length === 2);
     a.userEvent("deploy", new TextEncoder().encode("v1"), false);

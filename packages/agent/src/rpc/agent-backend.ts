@@ -22,6 +22,7 @@ import type {
   StatsResponse,
   StringMap,
 } from "@serf-ts/wire/rpc";
+import type { UserEventFields } from "@serf-ts/wire";
 import type { LogLevel } from "../logging/log-level.ts";
 
 /** A (coalesced) member event, as the agent's event handlers see it. */
@@ -32,14 +33,8 @@ export interface AgentMemberEvent {
 }
 
 /** A user event. */
-export interface AgentUserEvent {
+export interface AgentUserEvent extends UserEventFields<Uint8Array | null> {
   readonly type: "user";
-  readonly name: string;
-  /** `null` when the sender sent none (Go nil slice; the record then carries msgpack nil). */
-  readonly payload: Uint8Array | null;
-  /** Lamport time of the event clock. */
-  readonly lTime: number;
-  readonly coalesce: boolean;
 }
 
 /**

@@ -4,7 +4,7 @@
  * ANDed; a missing tag matches as the empty string.
  */
 
-import { compileGoRegexp, type GoRegexp } from "@serf-ts/serf";
+import { compileGoRegexp, type GoRegexp } from "@serf-ts/serf/core";
 import type { Member, StringMap } from "@serf-ts/wire/rpc";
 
 /** A filter regexp that does not compile; Go then drops the connection without a reply. */

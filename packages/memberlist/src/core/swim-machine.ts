@@ -56,14 +56,14 @@
  *   outputs, bit for bit.
  */
 
-import {
-  type AliveMessage,
-  encodeMessage,
-  type PacketMessage,
-  type PingMessage,
-  type PushPullMessage,
-  type StreamMessage,
+import type {
+  AliveMessage,
+  PacketMessage,
+  PingMessage,
+  PushPullMessage,
+  StreamMessage,
 } from "@serf-ts/wire";
+import { encodeMessage } from "@serf-ts/wire/codec";
 import { buildVsn, type ResolvedMemberlistOptions } from "../options.ts";
 import { Awareness } from "./awareness.ts";
 import type { Broadcast } from "./broadcast-queue.ts";

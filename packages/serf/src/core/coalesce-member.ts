@@ -6,18 +6,12 @@
  */
 
 import type { Coalescer } from "./coalesce.ts";
+import { MEMBER_EVENT_TYPES, MemberEventType } from "@serf-ts/wire";
 
-/** Serf member event types (Go `EventType` strings, as the agent names them). */
-export const MemberEventType = {
-  JOIN: "member-join",
-  LEAVE: "member-leave",
-  FAILED: "member-failed",
-  UPDATE: "member-update",
-  REAP: "member-reap",
-} as const;
-export type MemberEventType = (typeof MemberEventType)[keyof typeof MemberEventType];
+/** Serf member event types (defined once in `@serf-ts/wire`). */
+export { MemberEventType };
 
-const MEMBER_EVENT_TYPES: ReadonlySet<string> = new Set(Object.values(MemberEventType));
+const MEMBER_EVENT_NAMES: ReadonlySet<string> = new Set(MEMBER_EVENT_TYPES);
 
 /** The shape the coalescer needs from a member event: a type and the members it concerns. */
 export interface MemberEvent<M extends { readonly name: string }> {
@@ -29,7 +23,7 @@ export interface MemberEvent<M extends { readonly name: string }> {
 export function isMemberEvent<M extends { readonly name: string }>(event: {
   readonly type: string;
 }): event is MemberEvent<M> {
-  return MEMBER_EVENT_TYPES.has(event.type);
+  return MEMBER_EVENT_NAMES.has(event.type);
 }
 
 /**

@@ -1,11 +1,8 @@
 import { describe, expect, it } from "vitest";
-import {
-  AGENT_COALESCE_OPTIONS,
-  type Coalescer,
-  CoalesceStage,
-  chainStages,
-  type EventStage,
-} from "./coalesce.ts";
+import { type Coalescer, CoalesceStage, chainStages, type EventStage } from "./coalesce.ts";
+
+/** The windows Go's agent uses: 3 s maximum, 1 s quiescence. */
+const WINDOWS_3S_1S = { coalescePeriodMs: 3000, quiescentPeriodMs: 1000 };
 
 /** Go's test coalescer: keeps the latest event per key; events with key "" pass through. */
 interface KeyedEvent {
@@ -61,20 +58,20 @@ describe("CoalesceStage", () => {
   });
 
   it("passes unhandled events straight through (Go TestCoalescer_passThrough)", () => {
-    const stage = new CoalesceStage(new LatestPerKey(), AGENT_COALESCE_OPTIONS);
+    const stage = new CoalesceStage(new LatestPerKey(), WINDOWS_3S_1S);
     expect(stage.handle(ev("", 1), 0)).toEqual([ev("", 1)]);
     expect(stage.nextDeadline()).toBeUndefined();
   });
 
   it("emits an overdue flush before handling the next event", () => {
-    const stage = new CoalesceStage(new LatestPerKey(), AGENT_COALESCE_OPTIONS);
+    const stage = new CoalesceStage(new LatestPerKey(), WINDOWS_3S_1S);
     stage.handle(ev("a", 1), 0);
     // The driver woke late: the 1 s quiescent deadline passed before this event arrived.
     expect(stage.handle(ev("", 2), 1500)).toEqual([ev("a", 1), ev("", 2)]);
   });
 
   it("flush(now) empties regardless of deadlines (shutdown)", () => {
-    const stage = new CoalesceStage(new LatestPerKey(), AGENT_COALESCE_OPTIONS);
+    const stage = new CoalesceStage(new LatestPerKey(), WINDOWS_3S_1S);
     stage.handle(ev("a", 1), 0);
     expect(stage.flush(1)).toEqual([ev("a", 1)]);
     expect(stage.flush(2)).toEqual([]);

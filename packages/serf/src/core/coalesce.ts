@@ -43,12 +43,6 @@ export interface CoalesceOptions {
   readonly quiescentPeriodMs: number;
 }
 
-/** The agent's coalescing windows: 3 s maximum, 1 s quiescence (§6.4). */
-export const AGENT_COALESCE_OPTIONS: CoalesceOptions = {
-  coalescePeriodMs: 3000,
-  quiescentPeriodMs: 1000,
-};
-
 /** Runs a {@link Coalescer} with Go's quantum/quiescence rules. */
 export class CoalesceStage<E, C extends E = E> implements EventStage<E> {
   readonly #coalescer: Coalescer<E, C>;

@@ -15,7 +15,7 @@
  * Pure (no I/O, no clock): usable in the sans-I/O core.
  */
 
-import { goStringToBytes, hasRawBytes } from "@serf-ts/wire";
+import { goStringToBytes, hasRawBytes } from "@serf-ts/wire/codec";
 import { RE2JS } from "re2js";
 
 /** A compiled Go regexp: `test` is Go `(*Regexp).Match`/`MatchString`, an unanchored search. */

@@ -5,16 +5,16 @@
  */
 
 import {
-  decodeKeyRequestPayload,
   decodeSerfMessage,
   encodeKeyBase64,
-  encodeKeyResponsePayload,
   type Keyring,
   type KeyResponseMessage,
   type SerfMember,
+  SerfMessageType,
 } from "@serf-ts/wire";
-import type { KeyOperation, KeyResponse, Member } from "../events.ts";
-import { memberStatusCode } from "./member-status.ts";
+import { decodeKeyRequestPayload, encodeKeyResponsePayload } from "@serf-ts/wire/codec";
+import type { KeyOperation, KeyResponse, Member } from "./events.ts";
+import { memberStatusCode } from "@serf-ts/wire";
 
 /**
  * The keyring a driver lends the machine (the keyring itself, and its file, live in the
@@ -190,7 +190,7 @@ export class KeyResponseAggregator {
   add(from: string, payload: Uint8Array): boolean {
     this.numResp++;
     let decoded: KeyResponseMessage | undefined;
-    if (payload.length < 1 || payload[0] !== 8) {
+    if (payload.length < 1 || payload[0] !== SerfMessageType.KEY_RESPONSE) {
       this.messages.set(from, `Invalid key query response type: ${goBytes(payload)}`);
       this.numErr++;
     } else {

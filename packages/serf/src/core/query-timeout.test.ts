@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MemberStatus } from "./member-status.ts";
+import { MemberStatus } from "@serf-ts/wire";
 import { defaultQueryTimeoutMs, kRandomMembers, selectRelayTargets } from "./query-timeout.ts";
 import { type Random, seededRandom } from "./random.ts";
 

@@ -3,7 +3,7 @@
  * rules and `kRandomMembers`.
  */
 
-import { MemberStatus } from "./member-status.ts";
+import { MemberStatus } from "@serf-ts/wire";
 import { type Random, randomIntn } from "./random.ts";
 
 /** Go serf `QueryTimeoutMult`. */

@@ -7,8 +7,8 @@
 
 import type { Deadline, TransmitLimitedQueue } from "@serf-ts/memberlist/core";
 import type { Coordinate, SerfMessage, SerfMessageType, UserEventMessage } from "@serf-ts/wire";
-import type { VivaldiClient } from "../coordinate/client.ts";
-import type { Member, SerfEvent } from "../events.ts";
+import type { VivaldiClient } from "./coordinate/client.ts";
+import type { Member, SerfEvent } from "./events.ts";
 import type { ResolvedSerfOptions } from "../options.ts";
 import type { QueryBuffer, UserEventBuffer } from "./event-buffer.ts";
 import type { KeyringPort } from "./internal-queries.ts";

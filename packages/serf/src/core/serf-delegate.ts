@@ -15,12 +15,13 @@ import {
   encodeAckPayload,
   encodeSerfMessage,
   type SerfMessage,
-  type SerfMessageType,
+  NodeStateCode,
+  SerfMessageType,
 } from "@serf-ts/wire";
-import type { VivaldiClient } from "../coordinate/client.ts";
-import { distanceNs } from "../coordinate/vivaldi.ts";
-import type { Member, SerfQueueDepthEvent } from "../events.ts";
-import { MemberStatus } from "./member-status.ts";
+import type { VivaldiClient } from "./coordinate/client.ts";
+import { distanceNs } from "./coordinate/vivaldi.ts";
+import type { Member, SerfQueueDepthEvent } from "./events.ts";
+import { MemberStatus } from "@serf-ts/wire";
 import { messageOf, type SerfBroadcast, type SerfContext } from "./serf-context.ts";
 import type { SerfLifecycle } from "./serf-lifecycle.ts";
 import { memberFrom } from "./serf-members.ts";
@@ -74,7 +75,7 @@ export class SerfDelegate {
     const merge = this.ctx.merge;
     if (merge !== undefined) {
       const toMember = (n: NodeInfo): Member =>
-        memberFrom(n, n.state === 3 ? MemberStatus.LEFT : MemberStatus.NONE);
+        memberFrom(n, n.state === NodeStateCode.LEFT ? MemberStatus.LEFT : MemberStatus.NONE);
       delegates.notifyMerge = (nodes) => merge(nodes.map(toMember));
       delegates.notifyAlive = (node) => merge([toMember(node)]);
     }
@@ -139,11 +140,11 @@ export class SerfDelegate {
       this.ctx.log.error("remote state is zero bytes");
       return;
     }
-    if (buf[0] !== 2) {
+    if (buf[0] !== SerfMessageType.PUSH_PULL) {
       this.ctx.log.error("remote state has bad type prefix", { prefix: buf[0] });
       return;
     }
-    if (this.ctx.dropper(2)) return;
+    if (this.ctx.dropper(SerfMessageType.PUSH_PULL)) return;
     let pp: SerfMessage;
     try {
       pp = decodeSerfMessage(buf);

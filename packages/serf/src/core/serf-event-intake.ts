@@ -6,9 +6,9 @@
  */
 
 import { formatIp, type UserEventMessage } from "@serf-ts/wire";
-import type { Member, SerfMemberEventType } from "../events.ts";
-import { formatSnapshotAddr } from "../snapshot/snapshot-format.ts";
-import type { SnapshotState } from "../snapshot/snapshot-replay.ts";
+import type { Member, SerfMemberEventType } from "./events.ts";
+import { formatSnapshotAddr } from "./snapshot/snapshot-format.ts";
+import type { SnapshotState } from "./snapshot/snapshot-replay.ts";
 import { EMPTY, type SerfContext } from "./serf-context.ts";
 import type { SnapshotSink } from "./serf-machine-types.ts";
 

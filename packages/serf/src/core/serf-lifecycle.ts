@@ -7,7 +7,7 @@
  */
 
 import { type Deadline, formatAddress } from "@serf-ts/memberlist/core";
-import type { PreviousNode } from "../snapshot/snapshot-replay.ts";
+import type { PreviousNode } from "./snapshot/snapshot-replay.ts";
 import { randomIntn } from "./random.ts";
 import type { LeavePhase, SerfContext, SerfTimer } from "./serf-context.ts";
 import type { MemberState } from "./serf-members.ts";

@@ -5,8 +5,8 @@
 
 import type { CoreMetrics } from "@serf-ts/memberlist/core";
 import { type SerfMessageType, SerfError } from "@serf-ts/wire";
-import type { Member } from "../events.ts";
-import type { SnapshotRecord } from "../snapshot/snapshot-format.ts";
+import type { Member } from "./events.ts";
+import type { SnapshotRecord } from "./snapshot/snapshot-format.ts";
 import type { KeyringPort } from "./internal-queries.ts";
 
 /** Identity of the local node. */

@@ -1,8 +1,5 @@
-import {
-  decodeConflictResponsePayload,
-  encodeConflictResponsePayload,
-  encodeTags,
-} from "@serf-ts/wire";
+import { encodeTags } from "@serf-ts/wire";
+import { decodeConflictResponsePayload, encodeConflictResponsePayload } from "@serf-ts/wire/codec";
 import { describe, expect, it } from "vitest";
 import { AGENT_VSN, aliveFor, SerfHarness, testIp } from "../testing/serf-harness.ts";
 import { SerfSimCluster } from "../testing/serf-sim.ts";

@@ -1,6 +1,6 @@
 import { decodeAckPayload } from "@serf-ts/wire";
 import { describe, expect, it } from "vitest";
-import { distanceSeconds } from "../coordinate/vivaldi.ts";
+import { distanceSeconds } from "./coordinate/vivaldi.ts";
 import { SerfHarness } from "../testing/serf-harness.ts";
 import { type SerfSimNode, SerfSimCluster } from "../testing/serf-sim.ts";
 

@@ -1,11 +1,7 @@
-import {
-  decodeKeyResponsePayload,
-  encodeKeyBase64,
-  encodeSerfMessage,
-  Keyring,
-} from "@serf-ts/wire";
+import { encodeKeyBase64, encodeSerfMessage, Keyring } from "@serf-ts/wire";
+import { decodeKeyResponsePayload } from "@serf-ts/wire/codec";
 import { describe, expect, it } from "vitest";
-import type { KeyResponse, SerfKeyOperationEvent } from "../events.ts";
+import type { KeyResponse, SerfKeyOperationEvent } from "./events.ts";
 import { SerfSimCluster } from "../testing/serf-sim.ts";
 import { answerKeyQuery, fitKeyListResponse, keyringPort } from "./internal-queries.ts";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { SerfMemberEvent } from "../events.ts";
+import type { SerfMemberEvent } from "./events.ts";
 import { aliveFor, deadFor, SerfHarness } from "../testing/serf-harness.ts";
 import { SerfSimCluster } from "../testing/serf-sim.ts";
 

@@ -1,6 +1,6 @@
 import { encodeSerfMessage } from "@serf-ts/wire";
 import { describe, expect, it } from "vitest";
-import type { SerfQueryEvent } from "../events.ts";
+import type { SerfQueryEvent } from "./events.ts";
 import type { SerfOptions } from "../options.ts";
 import { SerfHarness, testIp } from "../testing/serf-harness.ts";
 import { type SerfSimNode, SerfSimCluster } from "../testing/serf-sim.ts";

@@ -3,8 +3,8 @@ import {
   parseSnapshot,
   type SnapshotRecord,
   serializeSnapshot,
-} from "../snapshot/snapshot-format.ts";
-import { replaySnapshot } from "../snapshot/snapshot-replay.ts";
+} from "./snapshot/snapshot-format.ts";
+import { replaySnapshot } from "./snapshot/snapshot-replay.ts";
 import { SerfSimCluster } from "../testing/serf-sim.ts";
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);

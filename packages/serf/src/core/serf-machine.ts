@@ -82,19 +82,19 @@ import {
 import {
   type Coordinate,
   decodeBase64Std,
-  encodeKeyRequestPayload,
   encodeSerfMessage,
   encodeTags,
   type PacketMessage,
-  type SerfMessageType,
+  SerfMessageType,
   type UserEventMessage,
   utf8Encode,
 } from "@serf-ts/wire";
-import { VivaldiClient } from "../coordinate/client.ts";
-import type { KeyOperation, Member, SerfEvent } from "../events.ts";
+import { encodeKeyRequestPayload } from "@serf-ts/wire/codec";
+import { VivaldiClient } from "./coordinate/client.ts";
+import type { KeyOperation, Member, SerfEvent } from "./events.ts";
 import type { ResolvedSerfOptions } from "../options.ts";
-import { SNAPSHOT_CLOCK_UPDATE_INTERVAL_MS } from "../snapshot/compaction.ts";
-import { rejoinCandidates, type SnapshotState } from "../snapshot/snapshot-replay.ts";
+import { SNAPSHOT_CLOCK_UPDATE_INTERVAL_MS } from "./snapshot/compaction.ts";
+import { rejoinCandidates, type SnapshotState } from "./snapshot/snapshot-replay.ts";
 import { QueryBuffer, UserEventBuffer } from "./event-buffer.ts";
 import type { KeyringPort } from "./internal-queries.ts";
 import { LamportClock } from "./lamport.ts";
@@ -696,7 +696,7 @@ export class SerfMachine {
       if (ev === undefined) break;
       switch (ev.type) {
         case "join":
-          if (this.dropper(1)) break; // Go drops join notifications with messageJoinType
+          if (this.dropper(SerfMessageType.JOIN)) break; // Go drops join notifications with messageJoinType
           this.table.nodeJoined(ev.node);
           break;
         case "leave":

@@ -8,10 +8,11 @@
  */
 
 import { decodeTags } from "@serf-ts/wire";
-import type { Member } from "../events.ts";
-import { MemberStatus } from "./member-status.ts";
+import type { Member } from "./events.ts";
+import { MemberStatus } from "@serf-ts/wire";
 import { RecentIntents } from "./recent-intents.ts";
 import type { SerfMetrics } from "./serf-metrics.ts";
+import type { MemberEventType } from "@serf-ts/wire";
 
 /** What the table needs from a memberlist node notification. */
 export interface NodeView {
@@ -40,11 +41,7 @@ export interface MemberTableContext {
   /** The local serf instance is alive (not leaving/left/shut down). */
   localAlive(): boolean;
   /** Emits a member event with one member. */
-  emitMember(
-    type: "member-join" | "member-leave" | "member-failed" | "member-update" | "member-reap",
-    member: Member,
-    forced?: boolean,
-  ): void;
+  emitMember(type: MemberEventType, member: Member, forced?: boolean): void;
   /** Broadcasts a fresh join intent to refute a leave intent about ourselves. */
   refuteLeave(): void;
   /** Schedules `erase(name)` after `BroadcastTimeout + LeavePropagateDelay` (prune of a leaving member). */

@@ -7,9 +7,7 @@
  */
 
 import {
-  decodeConflictResponsePayload,
   decodeFilter,
-  encodeConflictResponsePayload,
   encodeFilter,
   encodeSerfMessage,
   formatIp,
@@ -21,9 +19,11 @@ import {
   QueryResponseFlag,
   utf8Decode,
   utf8Encode,
+  SerfMessageType,
 } from "@serf-ts/wire";
+import { decodeConflictResponsePayload, encodeConflictResponsePayload } from "@serf-ts/wire/codec";
 import { formatAddress, type NodeInfo } from "@serf-ts/memberlist/core";
-import type { KeyOperation } from "../events.ts";
+import type { KeyOperation } from "./events.ts";
 import {
   answerKeyQuery,
   fitKeyListResponse,
@@ -377,7 +377,7 @@ export class SerfQueries {
         }
         return;
       case "conflict": {
-        if (payload.length < 1 || payload[0] !== 6) {
+        if (payload.length < 1 || payload[0] !== SerfMessageType.CONFLICT_RESPONSE) {
           this.ctx.log.error("invalid conflict query response type");
           return;
         }

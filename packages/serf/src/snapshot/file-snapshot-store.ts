@@ -11,7 +11,7 @@
 import { type FileHandle, open, rename, unlink } from "node:fs/promises";
 import { utf8Encode } from "@serf-ts/wire";
 import { dirname } from "node:path";
-import { SNAPSHOT_COMPACT_SUFFIX } from "./compaction.ts";
+import { SNAPSHOT_COMPACT_SUFFIX } from "../core/snapshot/compaction.ts";
 import type { SnapshotStore } from "./snapshot-store.ts";
 
 /** Go strings are bytes: raw bytes of names (kept by @serf-ts/wire) are written back as such. */

@@ -16,8 +16,12 @@ import {
   stopAll,
 } from "@serf-ts/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { parseSnapshot, type SnapshotRecord, serializeSnapshot } from "./snapshot-format.ts";
-import { replaySnapshot } from "./snapshot-replay.ts";
+import {
+  parseSnapshot,
+  type SnapshotRecord,
+  serializeSnapshot,
+} from "../core/snapshot/snapshot-format.ts";
+import { replaySnapshot } from "../core/snapshot/snapshot-replay.ts";
 
 const haveGo = requireGoSerf();
 

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openFileSnapshotStore } from "./file-snapshot-store.ts";
-import { parseSnapshot } from "./snapshot-format.ts";
+import { parseSnapshot } from "../core/snapshot/snapshot-format.ts";
 import { MemorySnapshotStore, type SnapshotStore } from "./snapshot-store.ts";
 
 const text = async (s: SnapshotStore): Promise<string> =>

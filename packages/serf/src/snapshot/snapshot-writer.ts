@@ -27,9 +27,13 @@ import {
   shouldCompact,
   shouldFlush,
   shouldRetryCompaction,
-} from "./compaction.ts";
-import { type SnapshotRecord, serializeSnapshot, snapshotLine } from "./snapshot-format.ts";
-import type { SnapshotState } from "./snapshot-replay.ts";
+} from "../core/snapshot/compaction.ts";
+import {
+  type SnapshotRecord,
+  serializeSnapshot,
+  snapshotLine,
+} from "../core/snapshot/snapshot-format.ts";
+import type { SnapshotState } from "../core/snapshot/snapshot-replay.ts";
 import type { SnapshotStore } from "./snapshot-store.ts";
 
 /** Options of a {@link SnapshotWriter}. */

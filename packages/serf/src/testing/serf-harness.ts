@@ -14,9 +14,9 @@ import {
   type SerfMessage,
 } from "@serf-ts/wire";
 import { SerfMachine, type SerfMachineHooks } from "../core/serf-machine.ts";
-import type { SerfEvent } from "../events.ts";
+import type { SerfEvent } from "../core/events.ts";
 import { resolveSerfOptions, type SerfOptions } from "../options.ts";
-import type { SnapshotState } from "../snapshot/snapshot-replay.ts";
+import type { SnapshotState } from "../core/snapshot/snapshot-replay.ts";
 
 /** The advertised IP of test node `i`: 10.0.0.i. */
 export function testIp(i: number): Uint8Array {

@@ -12,12 +12,12 @@
 
 import { SimEngine, SimEngineNode, type SimEngineOptions } from "@serf-ts/memberlist/testing";
 import type { KeyringPort } from "../core/internal-queries.ts";
-import type { MemberStatus } from "../core/member-status.ts";
+import type { MemberStatus } from "@serf-ts/wire";
 import { SerfMachine, type SerfMachineHooks } from "../core/serf-machine.ts";
-import type { SerfEvent, SerfEventOf } from "../events.ts";
+import type { SerfEvent, SerfEventOf } from "../core/events.ts";
 import { type ResolvedSerfOptions, resolveSerfOptions, type SerfOptions } from "../options.ts";
-import type { SnapshotRecord } from "../snapshot/snapshot-format.ts";
-import type { SnapshotState } from "../snapshot/snapshot-replay.ts";
+import type { SnapshotRecord } from "../core/snapshot/snapshot-format.ts";
+import type { SnapshotState } from "../core/snapshot/snapshot-replay.ts";
 
 /** Options of {@link SerfSimCluster}: the engine's (seed, network, codec, link latency). */
 export interface SerfSimOptions extends SimEngineOptions<SerfSimNode> {

@@ -4,6 +4,7 @@
  * validate requests) and the TypeScript types of the same shapes.
  */
 
+import { MEMBER_EVENT_TYPES, type MemberEventType } from "../serf/member.ts";
 import type { JsonSchema } from "./json-schema.ts";
 
 /** Largest request body the agent reads (bytes); a bigger one gets 413. */
@@ -69,12 +70,7 @@ export type HttpStatsResponse = Readonly<Record<string, Readonly<Record<string, 
 export type PayloadEncoding = "utf8" | "base64";
 
 /** Member event types, as in event handler filters. */
-export type HttpMemberEventType =
-  | "member-join"
-  | "member-leave"
-  | "member-failed"
-  | "member-update"
-  | "member-reap";
+export type HttpMemberEventType = MemberEventType;
 
 /** One event of `GET /v1/events` (the SSE `event:` field is `type`, `data:` this JSON). */
 export type HttpStreamEvent =
@@ -326,15 +322,7 @@ export const HTTP_SCHEMAS = {
     required: ["type"],
     properties: {
       type: str("Event type.", {
-        enum: [
-          "member-join",
-          "member-leave",
-          "member-failed",
-          "member-update",
-          "member-reap",
-          "user",
-          "query",
-        ],
+        enum: [...MEMBER_EVENT_TYPES, "user", "query"],
       }),
       members: { type: "array", items: { $ref: "#/components/schemas/Member" } },
       name: str("User event or query name."),

@@ -7,6 +7,8 @@
  * query IDs) must stay within 2^53. Durations are milliseconds (the wire uses nanoseconds).
  */
 
+import type { MemberEventType, MemberFields, UserEventFields } from "../serf/member.ts";
+
 /** A Go `map[string]string` (tags, tag filters, stats sections), in wire order. */
 export type StringMap = ReadonlyMap<string, string>;
 
@@ -132,35 +134,14 @@ export interface JoinResponse {
   readonly num: number;
 }
 
-/** A cluster member as the agent reports it. */
-export interface Member {
-  readonly name: string;
-  /** 4 bytes for IPv4, 16 for IPv6. */
-  readonly addr: Uint8Array;
-  /** uint16. */
-  readonly port: number;
-  readonly tags: StringMap;
-  /** `alive`, `leaving`, `left`, `failed` (or `none`); see `MemberStatus`. */
-  readonly status: string;
-  /** memberlist protocol versions (uint8). */
-  readonly protocolMin: number;
-  readonly protocolMax: number;
-  readonly protocolCur: number;
-  /** serf (delegate) protocol versions (uint8). */
-  readonly delegateMin: number;
-  readonly delegateMax: number;
-  readonly delegateCur: number;
-}
+/**
+ * A cluster member as the agent reports it: tags in wire order, status `alive`, `leaving`,
+ * `left`, `failed` (or `none`; see `MemberStatus`).
+ */
+export type Member = MemberFields<StringMap, string>;
 
-/** Member status strings. */
-export const MemberStatus = {
-  NONE: "none",
-  ALIVE: "alive",
-  LEAVING: "leaving",
-  LEFT: "left",
-  FAILED: "failed",
-} as const;
-export type MemberStatus = (typeof MemberStatus)[keyof typeof MemberStatus];
+/** Member status strings (the one definition is in `@serf-ts/wire`). */
+export { MemberStatus } from "../serf/member.ts";
 
 /** `members` / `members-filtered` response. */
 export interface MembersResponse {
@@ -199,15 +180,8 @@ export interface CoordinateResponse {
 // ---------------------------------------------------------------------------------------------
 // Stream records
 
-/** Member event names of `stream` records. */
-export const MemberEventType = {
-  JOIN: "member-join",
-  LEAVE: "member-leave",
-  FAILED: "member-failed",
-  UPDATE: "member-update",
-  REAP: "member-reap",
-} as const;
-export type MemberEventType = (typeof MemberEventType)[keyof typeof MemberEventType];
+/** Member event names of `stream` records (the one definition is in `@serf-ts/wire`). */
+export { MemberEventType } from "../serf/member.ts";
 
 /** `stream` record of a (coalesced) member event. */
 export interface MemberEventRecord {
@@ -216,12 +190,8 @@ export interface MemberEventRecord {
 }
 
 /** `stream` record of a user event. */
-export interface UserEventRecord {
+export interface UserEventRecord extends UserEventFields<Uint8Array | null> {
   readonly event: "user";
-  readonly lTime: number;
-  readonly name: string;
-  readonly payload: Uint8Array | null;
-  readonly coalesce: boolean;
 }
 
 /** `stream` record of a query; answer it with `respond` and `id`. */

@@ -4,6 +4,8 @@
  * `null` where Go distinguishes a nil slice (`c0`) from an empty one (`a0`).
  */
 
+import type { MemberFields } from "./member.ts";
+
 /**
  * Serf message type numbers: the first byte of every serf payload (after memberlist's user
  * message byte `08`). These numbers ARE the protocol: append only, never renumber.
@@ -49,15 +51,7 @@ export const FilterType = {
 } as const;
 export type FilterType = (typeof FilterType)[keyof typeof FilterType];
 
-/** Serf member status as numbered on the wire (inside conflict responses). */
-export const MemberStatusCode = {
-  NONE: 0,
-  ALIVE: 1,
-  LEAVING: 2,
-  LEFT: 3,
-  FAILED: 4,
-} as const;
-export type MemberStatusCode = (typeof MemberStatusCode)[keyof typeof MemberStatusCode];
+export { MemberStatusCode } from "./member.ts";
 
 /** Leave intent (type 0): `LTime`, `Node`, `Prune`. */
 export interface LeaveMessage {
@@ -179,23 +173,11 @@ export interface QueryResponseMessage {
   readonly payload: Uint8Array | null;
 }
 
-/** A serf `Member` as carried in conflict responses. */
-export interface SerfMember {
-  readonly name: string;
-  readonly addr: Uint8Array;
-  /** uint16. */
-  readonly port: number;
-  /** Encoded in the Map's iteration order (Go's is random). */
-  readonly tags: ReadonlyMap<string, string>;
-  /** `MemberStatusCode` (Go `int`). */
-  readonly status: number;
-  readonly protocolMin: number;
-  readonly protocolMax: number;
-  readonly protocolCur: number;
-  readonly delegateMin: number;
-  readonly delegateMax: number;
-  readonly delegateCur: number;
-}
+/**
+ * A serf `Member` as carried in conflict responses: tags encoded in the Map's iteration order
+ * (Go's is random), status a `MemberStatusCode` (Go `int`).
+ */
+export type SerfMember = MemberFields<ReadonlyMap<string, string>, number>;
 
 /**
  * Conflict response (type 6, payload of a `_serf_conflict` response): the responder's view

@@ -192,6 +192,12 @@ describe("serf vectors", () => {
     expect(readdirSync(VECTORS_DIR).filter((f) => f.endsWith(".json")).length).toBeGreaterThan(0);
   });
 
+  it("resolves the vectors directory inside the repository", () => {
+    if (process.env.SERF_TS_VECTORS_DIR === undefined) {
+      expect(vectorsDir()).toMatch(/packages\/wire\/test\/vectors\/?$/);
+    }
+  });
+
   it("decodes every serf layer to its fields and re-encodes it byte for byte", () => {
     const layers = collect((n) => "serf_type" in n);
     const byType = new Map<number, number>();

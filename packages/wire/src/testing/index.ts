@@ -18,6 +18,7 @@ export {
   getObject,
   getString,
   hexToBytes,
+  loadVector,
   loadVectors,
   vectorsDir,
 } from "./vectors.ts";

@@ -56,6 +56,13 @@ export function loadVectors(...prefixes: string[]): VectorFile[] {
     });
 }
 
+/** The vector file `<name>.json`; throws when it is missing, so a test cannot pass vacuously. */
+export function loadVector(name: string): VectorFile {
+  const file = loadVectors(name).find((v) => v.name === name);
+  if (file === undefined) throw new Error(`no vector ${name}.json in ${vectorsDir()}`);
+  return file;
+}
+
 /** Bytes of a hex string (even length, case-insensitive). */
 export function hexToBytes(hex: string): Uint8Array {
   if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) {

@@ -22,12 +22,8 @@
  *   RNG. Same seed + same script = identical run.
  */
 
-import {
-  decodeMessage,
-  encodeMessage,
-  type PacketMessage,
-  type StreamMessage,
-} from "@serf-ts/wire";
+import type { PacketMessage, StreamMessage } from "@serf-ts/wire";
+import { decodeMessage, encodeMessage } from "@serf-ts/wire/codec";
 import { formatAddress } from "../../core/address.ts";
 import { DeadlineQueue } from "../../core/deadlines.ts";
 import { deriveSeed, type Random, seededRandom } from "../../core/random.ts";

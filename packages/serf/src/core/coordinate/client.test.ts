@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { seededRandom } from "../core/random.ts";
+import { seededRandom } from "../random.ts";
 import { latencyMedian, VivaldiClient } from "./client.ts";
 import {
   DEFAULT_VIVALDI_CONFIG,

@@ -1,6 +1,4 @@
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { vectorsDir } from "@serf-ts/wire/testing";
+import { loadVector } from "@serf-ts/wire/testing";
 import { describe, expect, it } from "vitest";
 import {
   formatSnapshotAddr,
@@ -15,18 +13,10 @@ import {
 interface SnapshotVector {
   readonly lines: readonly string[];
 }
-const vector = JSON.parse(
-  readFileSync(join(vectorsDir(), "snapshot-agent-a.json"), "utf8"),
-) as SnapshotVector;
+const vector = loadVector("snapshot-agent-a").data as unknown as SnapshotVector;
 const vectorText = vector.lines.map((l) => `${l}\n`).join("");
 
 describe("snapshot format (§13)", () => {
-  it("resolves the vectors directory inside the repository", () => {
-    if (process.env.SERF_TS_VECTORS_DIR === undefined) {
-      expect(vectorsDir()).toMatch(/packages\/wire\/test\/vectors\/?$/);
-    }
-  });
-
   it("parses the Go agent's snapshot vector and re-serializes it byte for byte", () => {
     const parsed = parseSnapshot(vectorText);
     expect(parsed.tornTail).toBeUndefined();

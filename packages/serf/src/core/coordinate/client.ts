@@ -5,7 +5,7 @@
  */
 
 import type { Coordinate } from "@serf-ts/wire";
-import type { Random } from "../core/random.ts";
+import type { Random } from "../random.ts";
 import {
   applyForce,
   cloneCoordinate,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { seededRandom } from "../core/random.ts";
+import { seededRandom } from "../random.ts";
 import {
   applyForce,
   cloneCoordinate,

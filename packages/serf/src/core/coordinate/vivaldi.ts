@@ -8,7 +8,7 @@
  */
 
 import type { Coordinate } from "@serf-ts/wire";
-import type { Random } from "../core/random.ts";
+import type { Random } from "../random.ts";
 
 /** Tuning of the Vivaldi algorithm (Go `coordinate.Config`). */
 export interface VivaldiConfig {

@@ -1,15 +1,11 @@
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { vectorsDir } from "@serf-ts/wire/testing";
+import { loadVector } from "@serf-ts/wire/testing";
 import { describe, expect, it } from "vitest";
-import { seededRandom } from "../core/random.ts";
+import { seededRandom } from "../random.ts";
 import { parseSnapshot } from "./snapshot-format.ts";
 import { rejoinCandidates, replaySnapshot, restoredClocks } from "./snapshot-replay.ts";
 
 function vectorText(): string {
-  const v = JSON.parse(readFileSync(join(vectorsDir(), "snapshot-agent-a.json"), "utf8")) as {
-    lines: string[];
-  };
+  const v = loadVector("snapshot-agent-a").data as unknown as { lines: string[] };
   return v.lines.map((l) => `${l}\n`).join("");
 }
 

@@ -1,11 +1,18 @@
 import { describe, expect, it } from "vitest";
 import {
-  AGENT_COALESCING_WINDOWS,
   createCoalescePipeline,
   isSerfMemberEvent,
   type Member,
   type SerfEvent,
 } from "./events.ts";
+
+/** The windows Go's agent uses: 3 s / 1 s for member and user events. */
+const WINDOWS_3S_1S = {
+  coalescePeriodMs: 3000,
+  quiescentPeriodMs: 1000,
+  userCoalescePeriodMs: 3000,
+  userQuiescentPeriodMs: 1000,
+};
 
 function member(name: string): Member {
   return {
@@ -36,7 +43,7 @@ describe("createCoalescePipeline", () => {
   });
 
   it("agent windows: member events grouped per type, user events by name (newest LTime)", () => {
-    const p = createCoalescePipeline(AGENT_COALESCING_WINDOWS);
+    const p = createCoalescePipeline(WINDOWS_3S_1S);
     expect(p).toBeDefined();
     if (p === undefined) return;
     const out: SerfEvent[] = [];

@@ -4,7 +4,7 @@
  * and the minimum event/query times that stop old events from being delivered again.
  */
 
-import { type Random, shuffleInPlace } from "../core/random.ts";
+import { type Random, shuffleInPlace } from "../random.ts";
 import type { SnapshotRecord } from "./snapshot-format.ts";
 
 /** Replay options. */

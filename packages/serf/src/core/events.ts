@@ -5,43 +5,21 @@
  * between the machine and its user (`createCoalescePipeline`).
  */
 
-import type { MemberlistEvent } from "@serf-ts/memberlist";
-import {
-  AGENT_COALESCE_OPTIONS,
-  CoalesceStage,
-  chainStages,
-  type EventStage,
-} from "./core/coalesce.ts";
-import { MemberEventCoalescer } from "./core/coalesce-member.ts";
-import { UserEventCoalescer } from "./core/coalesce-user.ts";
-import type { MemberStatus } from "./core/member-status.ts";
+import type { MemberlistEvent } from "@serf-ts/memberlist/core";
+import { CoalesceStage, chainStages, type EventStage } from "./coalesce.ts";
+import { MemberEventCoalescer } from "./coalesce-member.ts";
+import { UserEventCoalescer } from "./coalesce-user.ts";
+import type { MemberFields, MemberStatus, UserEventFields } from "@serf-ts/wire";
+import { MEMBER_EVENT_TYPES, type MemberEventType } from "@serf-ts/wire";
 
-/** One cluster member as the local node sees it (Go `serf.Member`). Immutable snapshot. */
-export interface Member {
-  readonly name: string;
-  /** Advertised IP, 4 (IPv4) or 16 raw bytes. */
-  readonly addr: Uint8Array;
-  readonly port: number;
-  /** Tags decoded from the node Meta (a legacy Meta reads as `{ role: <meta> }`). */
-  readonly tags: Readonly<Record<string, string>>;
-  readonly status: MemberStatus;
-  /** memberlist protocol range and current version (`PMin`, `PMax`, `PCur`). */
-  readonly protocolMin: number;
-  readonly protocolMax: number;
-  readonly protocolCur: number;
-  /** serf protocol range and current version (`DMin`, `DMax`, `DCur`). */
-  readonly delegateMin: number;
-  readonly delegateMax: number;
-  readonly delegateCur: number;
-}
+/**
+ * One cluster member as the local node sees it (Go `serf.Member`). Immutable snapshot; tags
+ * decoded from the node Meta (a legacy Meta reads as `{ role: <meta> }`).
+ */
+export type Member = MemberFields<Readonly<Record<string, string>>, MemberStatus>;
 
-/** Member event types (Go `EventType` strings). */
-export type SerfMemberEventType =
-  | "member-join"
-  | "member-leave"
-  | "member-failed"
-  | "member-update"
-  | "member-reap";
+/** Member event types (Go `EventType` strings; defined once in `@serf-ts/wire`). */
+export type SerfMemberEventType = MemberEventType;
 
 /** A membership change (one member per event from the machine; coalescers regroup). */
 export interface SerfMemberEvent {
@@ -56,15 +34,8 @@ export interface SerfMemberEvent {
 }
 
 /** A user event (Go `UserEvent`). */
-export interface SerfUserEvent {
+export interface SerfUserEvent extends UserEventFields<Uint8Array> {
   readonly type: "user";
-  readonly name: string;
-  /** Empty when the sender sent none. */
-  readonly payload: Uint8Array;
-  /** Event-clock LTime. */
-  readonly lTime: number;
-  /** The sender allowed coalescing (`CC`). */
-  readonly coalesce: boolean;
 }
 
 /**
@@ -272,13 +243,9 @@ export type SerfEventOf<T extends SerfEvent["type"]> = T extends SerfMemberEvent
   : Extract<SerfEvent, { type: T }>;
 
 /** The member event types. */
-export const SERF_MEMBER_EVENT_TYPES: ReadonlySet<string> = new Set<SerfMemberEventType>([
-  "member-join",
-  "member-leave",
-  "member-failed",
-  "member-update",
-  "member-reap",
-]);
+export const SERF_MEMBER_EVENT_TYPES: ReadonlySet<string> = new Set<SerfMemberEventType>(
+  MEMBER_EVENT_TYPES,
+);
 
 /** True for member-join/leave/failed/update/reap. */
 export function isSerfMemberEvent(event: SerfEvent): event is SerfMemberEvent {
@@ -292,14 +259,6 @@ export interface CoalescingWindows {
   readonly userCoalescePeriodMs: number;
   readonly userQuiescentPeriodMs: number;
 }
-
-/** The agent's windows: 3 s / 1 s for both member and user events (serf.md §6.4). */
-export const AGENT_COALESCING_WINDOWS: CoalescingWindows = Object.freeze({
-  coalescePeriodMs: AGENT_COALESCE_OPTIONS.coalescePeriodMs,
-  quiescentPeriodMs: AGENT_COALESCE_OPTIONS.quiescentPeriodMs,
-  userCoalescePeriodMs: AGENT_COALESCE_OPTIONS.coalescePeriodMs,
-  userQuiescentPeriodMs: AGENT_COALESCE_OPTIONS.quiescentPeriodMs,
-});
 
 /**
  * The coalescing part of Go's event pipeline (user-event coalescer, then member-event
