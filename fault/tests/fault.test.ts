@@ -99,6 +99,11 @@ describe.skipIf(missing.length > 0)("fault injection: Go, serf-ts and mixed side
   const go = () => get("go");
 
   for (const variant of VARIANTS) {
+    // The all-Go cluster is the control: what Go does under loss and partition is reported in
+    // the table, and bounds the serf-ts variants, but is not itself asserted (Go 0.9.4 had false
+    // failures at 25% loss, and in one CI run a Go viewer never listed the partitioned side).
+    const control = !variant.impls.includes("ts");
+    const serfTsOnly = control ? () => undefined : it;
     describe(variant.label, () => {
       it("ran both tracks", () => {
         const r = get(variant.key);
@@ -106,7 +111,7 @@ describe.skipIf(missing.length > 0)("fault injection: Go, serf-ts and mixed side
         expect(r.chaosError).toBeUndefined();
       });
 
-      it("10% loss: no member reported failed while alive", () => {
+      serfTsOnly("10% loss: no member reported failed while alive", () => {
         const loss = get(variant.key).loss;
         expect(loss?.falseFailures10, loss?.details.join("\n")).toBe(0);
       });
@@ -121,25 +126,27 @@ describe.skipIf(missing.length > 0)("fault injection: Go, serf-ts and mixed side
         );
       });
 
-      it("4+4 partition: each side lists the other failed within 20 s (or Go's time + 2 s)", () => {
-        const chaos = get(variant.key).chaos;
-        const view = `slowest viewer ${chaos?.slowestViewer}; a B node's view at the end: ${chaos?.partitionViewB}`;
-        // The issue's 20 s, or Go's own time in the same run plus 2 s when Go is slower: all-Go
-        // clusters took up to 25.9 s here (Lifeguard's suspicion timeout reaches 24 s at this
-        // size when confirmations are slow), so 20 s alone is not a property even Go has.
-        const goChaos = go().chaos;
-        const goWorst = Math.max(goChaos?.detectAms ?? 0, goChaos?.detectBms ?? 0);
-        const bound = Math.max(20_000, goWorst + 2000);
-        // Where serf-ts agents run, their views are asserted; a Go viewer of the mixed cluster
-        // is Go's result (in the table, as Go's fuzz deaths are). Go agents lack serf-ts's
-        // stale-news answers, so a mixed side can be slower than either pure cluster: one mixed
-        // run took 22.0 s with the all-Go cluster at 15.9 s (which viewer was not recorded then).
-        const hasTs = variant.impls.includes("ts");
-        const sideA = hasTs ? chaos?.detectTsAms : chaos?.detectAms;
-        const sideB = hasTs ? chaos?.detectTsBms : chaos?.detectBms;
-        expect(sideA ?? Number.POSITIVE_INFINITY, view).toBeLessThanOrEqual(bound);
-        expect(sideB ?? Number.POSITIVE_INFINITY, view).toBeLessThanOrEqual(bound);
-      });
+      serfTsOnly(
+        "4+4 partition: each side lists the other failed within 20 s (or Go's time + 2 s)",
+        () => {
+          const chaos = get(variant.key).chaos;
+          const view = `slowest viewer ${chaos?.slowestViewer}; a B node's view at the end: ${chaos?.partitionViewB}`;
+          // The issue's 20 s, or Go's own time in the same run plus 2 s when Go is slower: all-Go
+          // clusters took up to 25.9 s here (Lifeguard's suspicion timeout reaches 24 s at this
+          // size when confirmations are slow), so 20 s alone is not a property even Go has.
+          const goChaos = go().chaos;
+          const goWorst = Math.max(goChaos?.detectAms ?? 0, goChaos?.detectBms ?? 0);
+          const bound = Math.max(20_000, goWorst + 2000);
+          // Where serf-ts agents run, their views are asserted; a Go viewer of the mixed cluster
+          // is Go's result (in the table, as Go's fuzz deaths are). Go agents lack serf-ts's
+          // stale-news answers, so a mixed side can be slower than either pure cluster: one mixed
+          // run took 22.0 s with the all-Go cluster at 15.9 s (which viewer was not recorded then).
+          const sideA = chaos?.detectTsAms;
+          const sideB = chaos?.detectTsBms;
+          expect(sideA ?? Number.POSITIVE_INFINITY, view).toBeLessThanOrEqual(bound);
+          expect(sideB ?? Number.POSITIVE_INFINITY, view).toBeLessThanOrEqual(bound);
+        },
+      );
 
       it("after the heal all 8 are alive everywhere within the reconnect interval + 5 s", () => {
         expect(get(variant.key).chaos?.healMs ?? Number.POSITIVE_INFINITY).toBeLessThanOrEqual(
