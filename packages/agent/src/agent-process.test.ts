@@ -179,10 +179,13 @@ describe.skipIf(!hasSerf)("agent process vs Go serf", () => {
     expect(await exitCodeOf(ours)).toBe(0);
     const triggered = "[INFO] agent.ipc: Graceful leave triggered\n";
     expect(await outputWith(ours, triggered)).toContain(triggered);
-    await waitFor(
-      "go1 to see ts3 left",
-      async () => (await memberStatus(goRpc)).get("ts3") === "left",
-      10_000,
-    );
+    // On failure, what go1 shows and what ts3 logged (the leave gossip: issue 16's leave skew).
+    await eventually(async () => (await memberStatus(goRpc)).get("ts3") === "left", {
+      timeoutMs: 10_000,
+      intervalMs: 200,
+      describe: async () =>
+        `go1 never showed ts3 left: go1 shows ${JSON.stringify([...(await memberStatus(goRpc))])}\n` +
+        `ts3's log:\n${ours.log().split("\n").slice(-40).join("\n")}`,
+    });
   }, 60_000);
 });
