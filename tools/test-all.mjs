@@ -76,7 +76,17 @@ const results = await Promise.all([
   run(
     "packages (turbo typecheck test, e2e apart)",
     bin("turbo"),
-    ["run", "typecheck", "test", "--concurrency=2", "--continue", "--filter=!@serf-ts/e2e"],
+    [
+      "run",
+      "typecheck",
+      "test",
+      "--concurrency=2",
+      "--continue",
+      "--filter=!@serf-ts/e2e",
+      // Built already: without --only, turbo re-runs (or restores from cache) every build,
+      // rewriting dist/ under the e2e lane's agents.
+      "--only",
+    ],
     root,
     undefined,
   ),

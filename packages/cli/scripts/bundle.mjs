@@ -6,7 +6,20 @@
 //   split into `dist/agent-chunks/`.
 // Both are built from the workspace's TypeScript sources. The package's version comes in with
 // src/package-version.ts (written from package.json by the build), so `serf version` reads no file.
-import { rmSync } from "node:fs";
+//
+// Outputs are written only when their bytes changed, each through a temporary file renamed over
+// the old one, and stale chunks are removed last: agents started from dist/ while a rebuild runs
+// (the tarball test's `prepack` beside the e2e suite) never see a missing or half-written chunk.
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
@@ -25,12 +38,12 @@ const common = {
   keepNames: true,
   legalComments: "none",
   logLevel: "warning",
+  write: false,
 };
 
-rmSync(new URL("../dist/agent-chunks", import.meta.url), { recursive: true, force: true });
 // tsc's source map of the unbundled main.js would not match the bundle.
 rmSync(new URL("../dist/main.js.map", import.meta.url), { force: true });
-await Promise.all([
+const results = await Promise.all([
   build({
     ...common,
     entryPoints: ["src/main.ts"],
@@ -59,3 +72,18 @@ await Promise.all([
     },
   }),
 ]);
+
+const written = new Set();
+for (const { path, contents } of results.flatMap((r) => r.outputFiles)) {
+  written.add(path);
+  if (existsSync(path) && Buffer.compare(readFileSync(path), contents) === 0) continue;
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = join(dirname(path), `.${process.pid}.tmp`);
+  writeFileSync(tmp, contents);
+  if (existsSync(path)) chmodSync(tmp, statSync(path).mode);
+  renameSync(tmp, path);
+}
+const chunks = join(root, "dist", "agent-chunks");
+for (const name of existsSync(chunks) ? readdirSync(chunks) : []) {
+  if (!written.has(join(chunks, name))) rmSync(join(chunks, name), { force: true });
+}
