@@ -11,12 +11,14 @@
 // the old one, and stale chunks are removed last: agents started from dist/ while a rebuild runs
 // (the tarball test's `prepack` beside the e2e suite) never see a missing or half-written chunk.
 import {
+  chmodSync,
   existsSync,
   mkdirSync,
   readdirSync,
   readFileSync,
   renameSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from "node:fs";
 import { dirname, join } from "node:path";
