@@ -5,6 +5,8 @@
  * `dist/main.js` becomes). The packed tarballs, installed with npm, are tested by packed.test.ts.
  */
 
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
@@ -112,6 +114,21 @@ describe.skipIf(!haveGo)("the built `serf` binary", () => {
     ]);
     const help = await runAlone(["agent", "-h"]);
     expect(help.stderr).toMatch(/^Usage: serf agent \[options\]\n/);
+  });
+
+  it("a closed stdout (`serf members | head -1`) ends it quietly, as Go's SIGPIPE", async () => {
+    const child = spawn(process.execPath, [BIN, "members", a()], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    // The reader goes away before the process has even loaded: its first write gets EPIPE.
+    child.stdout.destroy();
+    let stderr = "";
+    child.stderr.setEncoding("utf8").on("data", (d: string) => {
+      stderr += d;
+    });
+    const [code] = (await once(child, "close")) as [number | null];
+    expect(stderr).toBe("");
+    expect(code).toBe(141);
   });
 
   it("Ctrl-C: monitor exits 0, query and reachability exit 1, as Go", async () => {

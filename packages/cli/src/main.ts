@@ -3,6 +3,16 @@
 import { handlesInterrupt, run } from "./run.ts";
 
 const argv = process.argv.slice(2);
+
+// A reader that went away (`serf members | head -1`): Go dies of SIGPIPE there, silently, and
+// the shell reports 128 + 13. Node ignores SIGPIPE and would print an unhandled EPIPE instead.
+const EXIT_BROKEN_PIPE = 141;
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code === "EPIPE") process.exit(EXIT_BROKEN_PIPE);
+    throw err;
+  });
+}
 const controller = new AbortController();
 if (handlesInterrupt(argv)) {
   // monitor, query and reachability react to Ctrl-C themselves (Go's ShutdownCh); any other
