@@ -80,6 +80,12 @@ export interface ChaosResult {
   /** The same, over the serf-ts viewers of each side only (undefined: none, or never). */
   readonly detectTsAms: number | undefined;
   readonly detectTsBms: number | undefined;
+  /**
+   * The median over the serf-ts viewers of each side of when each listed the whole other side
+   * failed (a viewer that never did counts as +Infinity); undefined: no serf-ts viewer there.
+   */
+  readonly detectTsMedianAms: number | undefined;
+  readonly detectTsMedianBms: number | undefined;
   /** The slowest viewer of the partition (`name (impl) 12.3 s`, or `never`), for the table. */
   readonly slowestViewer: string;
   /** ms from the heal until all 8 are alive everywhere; undefined: never (within the bound). */
@@ -227,6 +233,18 @@ export async function chaosTrack(
     const detectBms = sideTime(b);
     const detectTsAms = sideTime(a.filter((n) => n.impl === "ts"));
     const detectTsBms = sideTime(b.filter((n) => n.impl === "ts"));
+    const sideMedian = (side: FaultNode[]): number | undefined => {
+      if (side.length === 0) return undefined;
+      const times = side
+        .map((n) => firstSeen.get(n.name) ?? Number.POSITIVE_INFINITY)
+        .sort((x, y) => x - y);
+      const mid = Math.floor(times.length / 2);
+      return times.length % 2 === 1
+        ? (times[mid] as number)
+        : ((times[mid - 1] as number) + (times[mid] as number)) / 2;
+    };
+    const detectTsMedianAms = sideMedian(a.filter((n) => n.impl === "ts"));
+    const detectTsMedianBms = sideMedian(b.filter((n) => n.impl === "ts"));
     const slowest = [...c.nodes].sort(
       (x, y) =>
         (firstSeen.get(y.name) ?? Number.POSITIVE_INFINITY) -
@@ -342,6 +360,8 @@ export async function chaosTrack(
       detectBms,
       detectTsAms,
       detectTsBms,
+      detectTsMedianAms,
+      detectTsMedianBms,
       slowestViewer,
       healMs,
       floodSent: names.length,
