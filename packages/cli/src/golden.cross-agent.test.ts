@@ -161,7 +161,7 @@ describe.skipIf(!haveGo || !haveTs)("golden: Go's CLI against a TS agent and a G
       })),
       startCluster(["ts", "go"], () => ({ ...LOCAL, encryptKey: key1 })),
     ]);
-  }, 70_000);
+  }, 90_000);
 
   afterAll(async () => {
     await stopAll();

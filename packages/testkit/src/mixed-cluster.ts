@@ -36,6 +36,10 @@ export async function startAgent(impl: Impl, options: AgentOptions): Promise<GoA
 /**
  * One agent per entry of `impls`, named `<random>-1..n`; agents 2..n join agent 1. Resolves once
  * every agent lists all of them as alive; kills (by PID) what it started on failure.
+ *
+ * The bound covers one push/pull interval of the profile in use plus 10 s: an agent that missed
+ * a gossiped join (Go's as much as ours, more often on a loaded machine) learns it from the next
+ * push/pull (15 s under `local`, 30 s under the default `lan`; the first at a random offset).
  */
 export async function startMixedCluster(
   impls: readonly Impl[],
@@ -59,15 +63,23 @@ export async function startMixedCluster(
     );
     for (const r of rest) if (r.status === "fulfilled") started.push(r.value);
     for (const r of rest) if (r.status === "rejected") throw r.reason;
+    const lanProfile = impls.some((_, k) => (optionsFor(k + 1).profile ?? "lan") !== "local");
+    const views = new Map<string, string>();
     await eventually(
       async () => {
+        let converged = true;
         for (const agent of started) {
-          const alive = (await agent.members()).filter((m) => m.status === "alive");
-          if (alive.length !== impls.length) return false;
+          const members = await agent.members();
+          const alive = members.filter((m) => m.status === "alive");
+          views.set(agent.name, members.map((m) => `${m.name}=${m.status}`).join(" "));
+          if (alive.length !== impls.length) converged = false;
         }
-        return true;
+        return converged;
       },
-      { timeoutMs: 20_000 },
+      {
+        timeoutMs: (lanProfile ? 30_000 : 15_000) + 10_000,
+        describe: () => [...views].map(([name, view]) => `${name}: ${view}`).join("\n"),
+      },
     );
     return started;
   } catch (err) {
