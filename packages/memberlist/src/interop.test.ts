@@ -188,13 +188,14 @@ describe.skipIf(!haveSerf)("interop with the Go serf agent", () => {
           eventually(() => goSees(g, ts.name, "failed"), { timeoutMs: 40_000, describe: state }),
         ),
       );
-      // Go never failed to decode, decrypt or checksum anything the TS node sent.
+      // Go never failed to decode, decrypt or checksum anything the TS node sent. `agent.ipc`
+      // lines are about RPC clients (the test's Go CLI), not the TS node.
       for (const g of agents) {
         expect(
           g
             .log()
             .split("\n")
-            .filter((l) => l.includes("[ERR]")),
+            .filter((l) => l.includes("[ERR]") && !l.includes("agent.ipc:")),
         ).toEqual([]);
       }
       console.info(

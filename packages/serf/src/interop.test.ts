@@ -128,14 +128,21 @@ function dump(agents: readonly GoAgent[], ts: () => Serf | undefined): () => Pro
   };
 }
 
-/** Go never complained about what the TS node sent (decode, decrypt, checksum, snapshot). */
+/**
+ * Go never complained about what the TS node sent (decode, decrypt, checksum, snapshot). Lines
+ * of `agent.ipc` are about RPC clients (the test's Go CLI), not the TS node: a CI run under load
+ * had "agent.ipc: failed to decode request header: ... connection reset by peer", an RPC
+ * client that closed its connection abruptly.
+ */
 function expectNoProtocolErrors(agents: readonly GoAgent[]): void {
   for (const a of agents) {
     const bad = a
       .log()
       .split("\n")
-      .filter((l) =>
-        /decode|decrypt|checksum|Unrecognized snapshot|unknown message|malformed/i.test(l),
+      .filter(
+        (l) =>
+          !l.includes("agent.ipc:") &&
+          /decode|decrypt|checksum|Unrecognized snapshot|unknown message|malformed/i.test(l),
       );
     expect(bad, a.name).toEqual([]);
   }
